@@ -33,7 +33,7 @@ type Profile struct {
 	ID          string            `bson:"_id" json:"id"`
 	EmailHash   string            `bson:"email_hash,omitempty" json:"email_hash,omitempty"` // hex SHA-256 of the lower-cased address
 	FirstName   string            `bson:"first_name,omitempty" json:"first_name,omitempty"`
-	Locale      string            `bson:"locale,omitempty" json:"locale,omitempty"`   // BCP 47, e.g. "de-DE"
+	Locale      string            `bson:"locale,omitempty" json:"locale,omitempty"`     // BCP 47, e.g. "de-DE"
 	TimeZone    string            `bson:"timezone,omitempty" json:"timezone,omitempty"` // IANA, e.g. "Europe/Berlin"
 	Loyalty     Loyalty           `bson:"loyalty" json:"loyalty"`
 	Cart        []CartItem        `bson:"cart,omitempty" json:"cart,omitempty"`

@@ -10,14 +10,20 @@ import (
 // one Catalog across goroutines without locks.
 type Catalog struct {
 	bySKU       map[string]*Product
-	bestsellers []*Product // sellable products, most popular first, ties by SKU
+	bestsellers []*Product            // sellable products, most popular first, ties by SKU
+	byCategory  map[string][]*Product // the same order, per category
+	maxPop      int64                 // the highest popularity, for normalising
 	loadedAt    time.Time
 }
 
 // NewCatalog indexes products by SKU. A later duplicate SKU replaces an
 // earlier one. loadedAt (UTC) records when the snapshot was read.
 func NewCatalog(products []Product, loadedAt time.Time) *Catalog {
-	c := &Catalog{bySKU: make(map[string]*Product, len(products)), loadedAt: loadedAt}
+	c := &Catalog{
+		bySKU:      make(map[string]*Product, len(products)),
+		byCategory: make(map[string][]*Product),
+		loadedAt:   loadedAt,
+	}
 	for i := range products {
 		p := products[i]
 		c.bySKU[p.SKU] = &p
@@ -34,6 +40,10 @@ func NewCatalog(products []Product, loadedAt time.Time) *Catalog {
 		}
 		return a.SKU < b.SKU
 	})
+	for _, p := range c.bestsellers {
+		c.byCategory[p.Category] = append(c.byCategory[p.Category], p)
+		c.maxPop = max(c.maxPop, p.Popularity)
+	}
 	return c
 }
 
@@ -61,6 +71,15 @@ func (c *Catalog) Bestsellers() []*Product {
 		return nil
 	}
 	return c.bestsellers
+}
+
+// CategoryBestsellers returns the sellable products of one category, most
+// popular first. The slice is shared: callers must not modify it.
+func (c *Catalog) CategoryBestsellers(category string) []*Product {
+	if c == nil {
+		return nil
+	}
+	return c.byCategory[category]
 }
 
 // LoadedAt is when the snapshot was read from the store (UTC).

@@ -1,0 +1,212 @@
+package content
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// Reasons a product is recommended, as sent in the "reason" field.
+const (
+	ReasonViewed        = "viewed"         // the reader looked at this very product
+	ReasonViewedSimilar = "viewed_similar" // from a category the reader browsed
+	ReasonCartSimilar   = "cart_similar"   // from a category of the reader's cart
+	ReasonBoughtSimilar = "bought_similar" // from a category the reader bought from
+	ReasonBestseller    = "bestseller"     // popular overall; the reader gave no signal for it
+)
+
+// Limits on how many recommendations one answer holds.
+const (
+	DefaultRecommendations = 8
+	MaxRecommendations     = 20
+)
+
+// AffinityHalfLife is how fast a signal fades: a view, cart line or
+// purchase this old counts half as much as one made now.
+const AffinityHalfLife = 14 * 24 * time.Hour
+
+// Signal weights: a cart line says more than a purchase (already satisfied),
+// which says more than a view.
+const (
+	weightView     = 1.0
+	weightCart     = 3.0
+	weightPurchase = 2.0
+)
+
+// Recommendation is one ranked product and why it was chosen.
+type Recommendation struct {
+	Product *Product
+	Reason  string  // one of the Reason constants
+	Score   float64 // higher ranks first; comparable only within one answer
+}
+
+// signal sources, for naming the reason of a category match.
+const (
+	srcView = iota
+	srcCart
+	srcPurchase
+)
+
+type affinity struct {
+	total float64
+	by    [3]float64 // per source
+}
+
+// Recommend ranks up to limit products for profile p (nil for an unknown
+// reader) at instant now. Only sellable products (in stock and priced) are
+// shown; what is in the cart or was bought is left out. Products score by
+// recency-weighted affinity to their category (views, cart lines, purchases,
+// fading with AffinityHalfLife), with a bonus for products the reader viewed
+// and a small one for popularity. At most a third of the answer (at least 2)
+// comes from one category, unless too few others qualify. With no signals the
+// answer is the bestsellers. The result is deterministic for the same inputs.
+// limit ≤ 0 means DefaultRecommendations; it is capped at MaxRecommendations.
+func Recommend(p *Profile, cat *Catalog, now time.Time, limit int) []Recommendation {
+	if limit <= 0 {
+		limit = DefaultRecommendations
+	}
+	limit = min(limit, MaxRecommendations)
+	excluded := map[string]bool{}
+	aff := map[string]*affinity{}
+	viewed := map[string]float64{}
+	if p != nil {
+		for _, c := range p.Cart {
+			excluded[c.SKU] = true
+			addAffinity(aff, cat, c.SKU, srcCart, weightCart*decay(now, c.AddedAt))
+		}
+		for _, b := range p.Purchases {
+			excluded[b.SKU] = true
+			addAffinity(aff, cat, b.SKU, srcPurchase, weightPurchase*decay(now, b.At))
+		}
+		for _, v := range p.RecentViews {
+			d := decay(now, v.At)
+			viewed[v.SKU] += d
+			addAffinity(aff, cat, v.SKU, srcView, weightView*d)
+		}
+	}
+	cands := candidates(cat, aff, viewed, excluded, limit)
+	maxAff := 0.0
+	for _, a := range aff {
+		maxAff = max(maxAff, a.total)
+	}
+	recs := make([]Recommendation, 0, len(cands))
+	for _, prod := range cands {
+		r := Recommendation{Product: prod, Reason: ReasonBestseller}
+		if a := aff[prod.Category]; a != nil && maxAff > 0 {
+			r.Score += a.total / maxAff
+			r.Reason = a.reason()
+		}
+		if v := viewed[prod.SKU]; v > 0 {
+			r.Score += 0.5 * min(1, v)
+			r.Reason = ReasonViewed
+		}
+		if cat.maxPop > 0 {
+			r.Score += 0.1 * float64(prod.Popularity) / float64(cat.maxPop)
+		}
+		recs = append(recs, r)
+	}
+	sort.Slice(recs, func(i, j int) bool {
+		if recs[i].Score != recs[j].Score {
+			return recs[i].Score > recs[j].Score
+		}
+		return recs[i].Product.SKU < recs[j].Product.SKU
+	})
+	return pickVaried(recs, limit)
+}
+
+// decay is the weight of a signal made at t, seen at now: 1 for now (or a
+// future time, from clock skew), ½ one half-life ago.
+func decay(now, t time.Time) float64 {
+	age := now.Sub(t)
+	if age <= 0 {
+		return 1
+	}
+	return math.Exp2(-float64(age) / float64(AffinityHalfLife))
+}
+
+func addAffinity(aff map[string]*affinity, cat *Catalog, sku string, src int, w float64) {
+	prod, ok := cat.Product(sku)
+	if !ok || prod.Category == "" {
+		return
+	}
+	a := aff[prod.Category]
+	if a == nil {
+		a = &affinity{}
+		aff[prod.Category] = a
+	}
+	a.total += w
+	a.by[src] += w
+}
+
+func (a *affinity) reason() string {
+	switch {
+	case a.by[srcCart] >= a.by[srcView] && a.by[srcCart] >= a.by[srcPurchase]:
+		return ReasonCartSimilar
+	case a.by[srcPurchase] > a.by[srcView]:
+		return ReasonBoughtSimilar
+	default:
+		return ReasonViewedSimilar
+	}
+}
+
+// candidates gathers the few products that can make the top limit without
+// scoring the whole catalog: the most popular ones of each category with
+// affinity, the viewed ones, and the overall bestsellers.
+func candidates(cat *Catalog, aff map[string]*affinity, viewed map[string]float64, excluded map[string]bool, limit int) []*Product {
+	seen := map[string]bool{}
+	var out []*Product
+	take := func(list []*Product, n int) {
+		for _, p := range list {
+			if n == 0 {
+				return
+			}
+			if excluded[p.SKU] || seen[p.SKU] || !p.Sellable() {
+				continue
+			}
+			seen[p.SKU] = true
+			out = append(out, p)
+			n--
+		}
+	}
+	for c := range aff {
+		take(cat.CategoryBestsellers(c), limit)
+	}
+	for sku := range viewed {
+		if p, ok := cat.Product(sku); ok {
+			take([]*Product{p}, 1)
+		}
+	}
+	// Enough bestsellers to fill the answer under the per-category cap.
+	take(cat.Bestsellers(), 3*limit)
+	return out
+}
+
+// pickVaried takes the best-scored recommendations, at most perCategory(limit)
+// from any one category; if that leaves the answer short, it fills it with the
+// best of the rest.
+func pickVaried(recs []Recommendation, limit int) []Recommendation {
+	capPer := max(2, (limit+2)/3)
+	perCat := map[string]int{}
+	picked := make([]bool, len(recs))
+	out := make([]Recommendation, 0, limit)
+	for i, r := range recs {
+		if len(out) == limit {
+			break
+		}
+		if perCat[r.Product.Category] < capPer {
+			perCat[r.Product.Category]++
+			picked[i] = true
+			out = append(out, r)
+		}
+	}
+	for i, r := range recs {
+		if len(out) == limit {
+			break
+		}
+		if !picked[i] {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
+}

@@ -1,0 +1,28 @@
+// Package amp implements the AMP for Email protocol pieces amplive needs:
+// the CORS rules email clients apply to amp-list and amp-form XHRs, and the
+// signed URL tokens that authenticate those XHRs.
+//
+// CORS (https://amp.dev/documentation/guides-and-tutorials/email/learn/cors-in-email):
+// CORSPolicy.Evaluate classifies a request as version 2 (AMP-Email-Sender) or
+// version 1 (Origin plus __amp_source_origin) and checks the sender against an
+// allow-list; CORSDecision.Apply writes the AMP response headers; and
+// CORSPolicy.Browser returns an rs/cors handler that writes the standard
+// Access-Control-* headers for allowed v1 requests. Typical wiring:
+//
+//	srv.Handler = policy.Browser().Handler(engine)
+//	// gin middleware:
+//	d := policy.Evaluate(c.Request)
+//	d.Apply(c.Writer.Header())
+//	if !d.Allowed { /* 403 {"error":{"code":d.Code,"message":d.Message}} */ }
+//	if c.Request.Method == http.MethodOptions { /* 204 */ }
+//
+// Tokens: email proxies strip cookies, so each live URL carries an HS256 JWT
+// in its `t` query parameter
+// (https://developers.google.com/gmail/ampemail/authenticating-requests).
+// Keyring (from ParseKeys) holds kid-named HMAC secrets; Keyring.Sign mints
+// tokens and Verifier.Verify checks them, returning errors that map to the
+// stable codes "token_missing", "token_expired" and "token_invalid" through
+// TokenErrorCode.
+//
+// The package imports no other amplive package except content, and does no I/O.
+package amp

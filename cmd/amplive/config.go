@@ -1,0 +1,99 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setting is one configuration value: a flag --name and its environment
+// variable AMPLIVE_NAME (upper case, '-' as '_'). A flag given on the command
+// line wins over the variable, which wins over the default.
+type setting struct {
+	name, def, usage string
+	secret           bool // never printed
+}
+
+// envName is the AMPLIVE_* variable of a flag name.
+func envName(flagName string) string {
+	return "AMPLIVE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// flags builds a FlagSet whose string settings default to their variables.
+type flags struct {
+	fs     *flag.FlagSet
+	e      env
+	values map[string]*string
+}
+
+func newFlags(name, synopsis string, e env) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	f := &flags{fs: fs, e: e, values: map[string]*string{}}
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: amplive %s\n\nFlags (each also read from the AMPLIVE_* variable shown):\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+// str registers a string setting.
+func (f *flags) str(s setting) *string {
+	v := s.def
+	if ev := f.e.getenv(envName(s.name)); ev != "" {
+		v = ev
+	}
+	def := s.def
+	if s.secret && def != "" {
+		def = "(secret)"
+	}
+	usage := fmt.Sprintf("%s (env %s", s.usage, envName(s.name))
+	if def != "" {
+		usage += ", default " + def
+	}
+	usage += ")"
+	p := f.fs.String(s.name, v, usage)
+	if s.secret {
+		// keep the secret out of --help: PrintDefaults shows DefValue
+		f.fs.Lookup(s.name).DefValue = ""
+	}
+	f.values[s.name] = p
+	return p
+}
+
+// boolean registers a boolean setting (variable values "1", "true", …).
+func (f *flags) boolean(s setting) *bool {
+	v, _ := strconv.ParseBool(f.e.getenv(envName(s.name)))
+	return f.fs.Bool(s.name, v, fmt.Sprintf("%s (env %s)", s.usage, envName(s.name)))
+}
+
+// parse parses args; extra positional arguments are a usage error.
+func (f *flags) parse(args []string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", f.fs.Arg(0))}
+	}
+	return nil
+}
+
+// duration reads a parsed setting as a time.Duration ("250ms", "10s").
+func (f *flags) duration(name string) (time.Duration, error) {
+	d, err := time.ParseDuration(*f.values[name])
+	if err != nil || d <= 0 {
+		return 0, usageError{fmt.Sprintf("--%s (%s): %q is not a positive duration such as 250ms or 10s", name, envName(name), *f.values[name])}
+	}
+	return d, nil
+}
+
+// integer reads a parsed setting as a positive int64.
+func (f *flags) integer(name string) (int64, error) {
+	n, err := strconv.ParseInt(*f.values[name], 10, 64)
+	if err != nil || n <= 0 {
+		return 0, usageError{fmt.Sprintf("--%s (%s): %q is not a positive whole number", name, envName(name), *f.values[name])}
+	}
+	return n, nil
+}

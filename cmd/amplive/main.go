@@ -1,0 +1,80 @@
+// Command amplive serves live data to AMP emails at the moment they are
+// opened. Subcommands:
+//
+//	amplive serve [--demo]   run the HTTP server
+//	amplive seed --demo      load the demo data set into the store
+//	amplive token …          mint signed URL tokens, one or a CSV of them
+//
+// Run `amplive <command> --help` for each command's flags; every flag has an
+// AMPLIVE_* environment variable of the same name.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	_ "time/tzdata" // IANA zones even in a scratch image
+)
+
+func main() {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "amplive:", err)
+		}
+		var ue usageError
+		if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError marks a mistake in the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// env is the process environment, injected for tests.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+const topUsage = `amplive serves live data to AMP emails when they are opened.
+
+Usage:
+  amplive serve [--demo] [flags]   run the HTTP server (embedded store unless AMPLIVE_MONGODB_URI is set)
+  amplive seed --demo [flags]      load the demo data set into the store
+  amplive token [flags]            mint a signed token, or a CSV column of them
+
+Run "amplive <command> --help" for the flags of a command.
+`
+
+// run is the whole program: it parses args (args[0] is the program name)
+// and runs one subcommand until it ends or ctx is cancelled.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) < 2 {
+		fmt.Fprint(stderr, topUsage)
+		return usageError{"no command given"}
+	}
+	switch cmd, rest := args[1], args[2:]; cmd {
+	case "serve":
+		return runServe(ctx, rest, e)
+	case "seed":
+		return runSeed(ctx, rest, e)
+	case "token":
+		return runToken(ctx, rest, e)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, topUsage)
+		return nil
+	default:
+		fmt.Fprint(stderr, topUsage)
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+}

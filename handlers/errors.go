@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Stable error codes sent in {"error":{"code":…}}. Clients and tests match
+// on these; messages may change.
+const (
+	CodeTokenMissing     = "token_missing"         // 401: no t parameter
+	CodeTokenInvalid     = "token_invalid"         // 401: bad signature, kid, alg, aud, iss, scope …
+	CodeTokenExpired     = "token_expired"         // 401: exp passed
+	CodeSenderMissing    = "sender_missing"        // 403: neither AMP-Email-Sender nor Origin
+	CodeSenderNotAllowed = "sender_not_allowed"    // 403: sender or source origin not on the allow-list
+	CodeSourceOrigin     = "source_origin_missing" // 403: CORS v1 Origin without __amp_source_origin
+	CodeNotFound         = "not_found"             // 404: no such route
+	CodeCampaignNotFound = "campaign_not_found"    // 404: unknown campaign id
+	CodeBadRequest       = "bad_request"           // 400: a malformed query parameter
+	CodeStoreUnavailable = "store_unavailable"     // 503: /readyz only
+	CodeInternal         = "internal"              // 500: a bug; details are in the log only
+)
+
+// errorBody is the JSON shape of every error answer.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// fail aborts the request with status and a JSON error. Headers already set
+// (AMP CORS, Cache-Control) stay, so amp-list can read the error and show the
+// block's fallback.
+func fail(c *gin.Context, status int, code, message string) {
+	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: code, Message: message}})
+}
+
+func (s *Server) notFound() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		fail(c, http.StatusNotFound, CodeNotFound, "no such endpoint")
+	}
+}

@@ -1,0 +1,87 @@
+// Package handlers is amplive's HTTP surface: the gin engine, its routes
+// (routes.go lists them all), the middleware for AMP for Email CORS, tokens,
+// request ids, access logs and errors, and one file per resource. It reaches
+// the store only through the small interfaces declared here.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/amplive/amplive/amp"
+	"github.com/amplive/amplive/content"
+)
+
+// ProfileReader reads one profile at open time. It never fails: a slow or
+// failing store yields a ProfileRead with Fallback set.
+type ProfileReader interface {
+	ReadProfile(ctx context.Context, id string) content.ProfileRead
+}
+
+// CatalogSource returns the current in-memory catalog snapshot (never nil).
+type CatalogSource interface {
+	Catalog() *content.Catalog
+}
+
+// CampaignSource looks a campaign up in memory by id.
+type CampaignSource interface {
+	Campaign(id string) (content.Campaign, bool)
+}
+
+// Pinger reports whether the store answers, for GET /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Store is everything the handlers need from the store.
+type Store interface {
+	ProfileReader
+	CatalogSource
+	CampaignSource
+	Pinger
+}
+
+// TokenVerifier checks the signed token of a live URL; see amp.Verifier.
+// Its errors map to codes with amp.TokenErrorCode.
+type TokenVerifier interface {
+	Verify(raw string) (*amp.Claims, error)
+}
+
+// Deps are the dependencies of the HTTP surface. Store, Tokens and CORS are
+// required; Logger defaults to slog.Default() and Now to time.Now.
+type Deps struct {
+	Store  Store
+	Tokens TokenVerifier
+	CORS   *amp.CORSPolicy
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Server holds the dependencies that the route handlers share.
+type Server struct {
+	store  Store
+	tokens TokenVerifier
+	cors   *amp.CORSPolicy
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New builds the HTTP handler: the gin engine with every route, wrapped in
+// the browser half of CORS (rs/cors, via amp.CORSPolicy.Browser). It fails
+// when a required dependency is missing.
+func New(d Deps) (http.Handler, error) {
+	if d.Store == nil || d.Tokens == nil || d.CORS == nil {
+		return nil, errors.New("handlers: Store, Tokens and CORS are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{store: d.Store, tokens: d.Tokens, cors: d.CORS, log: d.Logger, now: d.Now}
+	return d.CORS.Browser().Handler(s.engine()), nil
+}

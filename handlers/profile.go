@@ -1,0 +1,18 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/amplive/amplive/content"
+)
+
+// handleProfile handles GET /v1/profile?t=…:
+// {"items":{"known":true,"first_name":…,"tier":…,"points":…,"cart_count":…}},
+// an object for amp-list single-item; "known":false for an unknown profile.
+func (s *Server) handleProfile() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.JSON(http.StatusOK, content.ProfileSummary(s.readProfile(c), s.store.Catalog()))
+	}
+}

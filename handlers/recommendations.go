@@ -1,0 +1,41 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/amplive/amplive/content"
+)
+
+// handleRecommendations handles GET /v1/recommendations?t=…[&limit=N]:
+// {"items":[{sku,title,url,image,price,currency,price_text,category,reason}]}
+// for the token's profile (bestsellers for an unknown one or a campaign-wide
+// token). limit is 1–20 (default 8; larger values are capped); anything
+// else is a 400.
+func (s *Server) handleRecommendations() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		limit := content.DefaultRecommendations
+		if v := c.Query("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				fail(c, http.StatusBadRequest, CodeBadRequest, "limit must be a whole number from 1 to 20")
+				return
+			}
+			limit = min(n, content.MaxRecommendations)
+		}
+		read := s.readProfile(c)
+		c.JSON(http.StatusOK, content.Recommendations(read, s.store.Catalog(), s.now(), limit))
+	}
+}
+
+// readProfile reads the token's profile; a token without sub reads as an
+// unknown profile.
+func (s *Server) readProfile(c *gin.Context) content.ProfileRead {
+	sub := claimsOf(c).Subject
+	if sub == "" {
+		return content.ProfileRead{}
+	}
+	return s.store.ReadProfile(c.Request.Context(), sub)
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/amplive/amplive/content"
+)
+
+// errClosed is the fetch error after Close.
+var errClosed = errors.New("store: closed")
+
+// ReadProfile returns what the store knows about profile id. It never fails
+// and never blocks longer than cfg.Deadline (or ctx, if sooner):
+//   - a cached read younger than ProfileTTL is returned as is (found or
+//     not), without asking MongoDB;
+//   - otherwise the profile is read by _id, under the deadline, with
+//     concurrent reads of one id sharing a single query; the result,
+//     including "not found", is cached for StaleFor;
+//   - when that read fails or times out, the answer is the last good copy
+//     (Known as it was) if one is cached, else Known false, and in both
+//     cases Fallback is true.
+//
+// An empty id is unknown (Known false, Fallback false) without a store read.
+// The returned Profile's slices and map are shared with the cache: treat
+// them as read-only. Times are UTC, with millisecond precision.
+func (s *Store) ReadProfile(ctx context.Context, id string) content.ProfileRead {
+	if id == "" {
+		return content.ProfileRead{}
+	}
+	if s.isClosed.Load() {
+		s.fallback(errClosed)
+		return content.ProfileRead{Fallback: true}
+	}
+	cached, ok := s.cache.Get(id)
+	if ok && time.Since(cached.fetchedAt) < s.cfg.ProfileTTL {
+		s.hits.Add(1)
+		return cached.read(false)
+	}
+	s.misses.Add(1)
+
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Deadline)
+	defer cancel()
+	var err error
+	select {
+	case r := <-s.flight.DoChan(id, func() (any, error) { return s.fetchProfile(id) }):
+		if r.Err == nil {
+			return r.Val.(*profileEntry).read(false)
+		}
+		err = r.Err
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	s.fallback(err)
+	if ok {
+		return cached.read(true)
+	}
+	return content.ProfileRead{Fallback: true}
+}
+
+// fetchProfile reads one profile by _id and caches the outcome. It runs
+// once per id at a time (singleflight), detached from any one caller: it
+// is bounded by cfg.Deadline and cancelled by Close.
+func (s *Store) fetchProfile(id string) (*profileEntry, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, errClosed
+	}
+	s.fetches.Add(1)
+	s.mu.Unlock()
+	defer s.fetches.Done()
+
+	if s.beforeFetch != nil {
+		s.beforeFetch()
+	}
+	gen := s.gens.of(id)
+	g0 := gen.Load()
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Deadline)
+	defer cancel()
+
+	s.storeReads.Add(1)
+	raw, err := s.db.Collection(CollProfiles).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+	e := &profileEntry{fetchedAt: time.Now()}
+	cost := int64(entryOverhead + len(id))
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+	case err != nil:
+		s.storeErrors.Add(1)
+		return nil, err
+	default:
+		if err := bson.Unmarshal(raw, &e.profile); err != nil {
+			s.storeErrors.Add(1)
+			return nil, fmt.Errorf("decode profile: %w", err)
+		}
+		e.found = true
+		cost += int64(len(raw))
+	}
+	if gen.Load() == g0 {
+		s.cache.SetWithTTL(id, e, cost, s.cfg.StaleFor)
+	}
+	return e, nil
+}
+
+// fallback counts a fallback answer and logs it, at most once a second.
+// The log never names the profile.
+func (s *Store) fallback(err error) {
+	s.fallbacks.Add(1)
+	if ok, n := s.fallbackLog.allow(time.Now()); ok {
+		reason := "error"
+		if errors.Is(err, context.DeadlineExceeded) || mongo.IsTimeout(err) {
+			reason = "deadline"
+		}
+		s.log.Warn("profile reads answered from fallback: store slow or failing",
+			"reason", reason, "error", err.Error(), "count", n, "deadline_ms", s.cfg.Deadline.Milliseconds())
+	}
+}
+
+// Invalidate forgets the cached read of profileID, so that the next
+// ReadProfile goes to the store; a read already in flight for it does not
+// refill the cache. Call it after writing anything about the profile.
+func (s *Store) Invalidate(profileID string) {
+	if s.isClosed.Load() {
+		return
+	}
+	s.gens.of(profileID).Add(1)
+	s.flight.Forget(profileID)
+	s.cache.Del(profileID)
+}

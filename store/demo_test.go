@@ -119,4 +119,3 @@ func TestDemoDataset(t *testing.T) {
 		t.Errorf("DemoDataset is not deterministic (-first +again):\n%s", diff)
 	}
 }
-

@@ -45,18 +45,11 @@ func (f *flags) str(s setting) *string {
 	if ev := f.e.getenv(envName(s.name)); ev != "" {
 		v = ev
 	}
-	def := s.def
-	if s.secret && def != "" {
-		def = "(secret)"
-	}
-	usage := fmt.Sprintf("%s (env %s", s.usage, envName(s.name))
-	if def != "" {
-		usage += ", default " + def
-	}
-	usage += ")"
+	usage := fmt.Sprintf("%s (env %s)", s.usage, envName(s.name))
 	p := f.fs.String(s.name, v, usage)
 	if s.secret {
-		// keep the secret out of --help: PrintDefaults shows DefValue
+		// Keep the secret out of --help, which shows DefValue (here the
+		// value taken from the environment).
 		f.fs.Lookup(s.name).DefValue = ""
 	}
 	f.values[s.name] = p

@@ -66,10 +66,12 @@ func Recommend(p *Profile, cat *Catalog, now time.Time, limit int) []Recommendat
 		limit = DefaultRecommendations
 	}
 	limit = min(limit, MaxRecommendations)
-	excluded := map[string]bool{}
-	aff := map[string]*affinity{}
-	viewed := map[string]float64{}
+	var excluded map[string]bool
+	var viewed map[string]float64
+	aff := make(map[string]*affinity, 8)
 	if p != nil {
+		excluded = make(map[string]bool, len(p.Cart)+len(p.Purchases))
+		viewed = make(map[string]float64, len(p.RecentViews))
 		for _, c := range p.Cart {
 			excluded[c.SKU] = true
 			addAffinity(aff, cat, c.SKU, srcCart, weightCart*decay(now, c.AddedAt))
@@ -153,8 +155,8 @@ func (a *affinity) reason() string {
 // scoring the whole catalog: the most popular ones of each category with
 // affinity, the viewed ones, and the overall bestsellers.
 func candidates(cat *Catalog, aff map[string]*affinity, viewed map[string]float64, excluded map[string]bool, limit int) []*Product {
-	seen := map[string]bool{}
-	var out []*Product
+	seen := make(map[string]bool, (len(aff)+4)*limit+len(viewed))
+	out := make([]*Product, 0, (len(aff)+4)*limit+len(viewed))
 	take := func(list []*Product, n int) {
 		for _, p := range list {
 			if n == 0 {

@@ -42,8 +42,10 @@ type Embedded struct {
 //
 // FerretDB's own logs go to logger (nil means slog.Default()) at WARN and
 // above only, tagged component=ferretdb, without the WARN dump it writes for
-// every driver disconnect ("no such command: 'endSessions'") and without the
-// header line it writes before every failed response.
+// every driver disconnect ("no such command: 'endSessions'"), without the
+// header line it writes before every failed response, and without a benign
+// shutdown race ("Failed to set deadline: ... use of closed network
+// connection").
 //
 // dir must not contain '?', '#' or '%', which FerretDB would read as URI
 // syntax.
@@ -164,8 +166,11 @@ func (h ferretLogHandler) WithGroup(name string) slog.Handler {
 //   - the response dump for endSessions, which mongo-driver sends on every
 //     Disconnect and FerretDB v1 does not implement;
 //   - "Response header: ...", which FerretDB logs before the dump of every
-//     failed response and which says nothing the dump does not.
+//     failed response and which says nothing the dump does not;
+//   - "Failed to set deadline: ... use of closed network connection", logged
+//     at shutdown for a client connection that has already gone.
 func ferretNoise(msg string) bool {
 	return strings.Contains(msg, "no such command: 'endSessions'") ||
-		strings.HasPrefix(msg, "Response header: ")
+		strings.HasPrefix(msg, "Response header: ") ||
+		strings.HasPrefix(msg, "Failed to set deadline: ") && strings.HasSuffix(msg, "use of closed network connection")
 }

@@ -23,6 +23,8 @@ func TestFerretLogHandler(t *testing.T) {
 		{slog.LevelWarn, "Response header: length: 100, id: 7, response_to: 3, opcode: OP_MSG", "response_to: 3", false},
 		{slog.LevelWarn, "Response message:\n{\"ok\": 0.0, \"errmsg\": \"no such command: 'endSessions'\", \"code\": 59}\n", "endSessions", false},
 		{slog.LevelWarn, "Response message:\n{\"ok\": 0.0, \"errmsg\": \"no such command: 'fancyNewThing'\"}\n", "fancyNewThing", true},
+		{slog.LevelWarn, "Failed to set deadline: set tcp 127.0.0.1:41721: use of closed network connection", "41721", false},
+		{slog.LevelWarn, "Failed to set deadline: permission denied", "permission denied", true},
 		{slog.LevelError, "Connection stopped", "Connection stopped", true},
 	}
 	for _, tc := range cases {

@@ -76,15 +76,15 @@ func (s *Store) fetchProfile(id string) (*profileEntry, error) {
 	s.mu.Unlock()
 	defer s.fetches.Done()
 
-	if s.beforeFetch != nil {
-		s.beforeFetch()
-	}
 	gen := s.gens.of(id)
 	g0 := gen.Load()
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Deadline)
 	defer cancel()
 
 	s.storeReads.Add(1)
+	if s.beforeFetch != nil {
+		s.beforeFetch()
+	}
 	raw, err := s.db.Collection(CollProfiles).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
 	e := &profileEntry{fetchedAt: time.Now()}
 	cost := int64(entryOverhead + len(id))
@@ -107,17 +107,22 @@ func (s *Store) fetchProfile(id string) (*profileEntry, error) {
 	return e, nil
 }
 
-// fallback counts a fallback answer and logs it, at most once a second.
-// The log never names the profile.
+// fallback counts a fallback answer and logs it, at most once a second
+// (with the number of fallbacks since the previous line). A caller that
+// gave up (its context cancelled) is counted but not logged: that is not
+// the store's fault. The log never names the profile.
 func (s *Store) fallback(err error) {
 	s.fallbacks.Add(1)
+	if errors.Is(err, context.Canceled) {
+		return
+	}
 	if ok, n := s.fallbackLog.allow(time.Now()); ok {
 		reason := "error"
 		if errors.Is(err, context.DeadlineExceeded) || mongo.IsTimeout(err) {
 			reason = "deadline"
 		}
 		s.log.Warn("profile reads answered from fallback: store slow or failing",
-			"reason", reason, "error", err.Error(), "count", n, "deadline_ms", s.cfg.Deadline.Milliseconds())
+			"reason", reason, "error", err.Error(), "fallbacks", n, "deadline_ms", s.cfg.Deadline.Milliseconds())
 	}
 }
 

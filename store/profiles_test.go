@@ -50,6 +50,9 @@ func TestReadProfile(t *testing.T) {
 	if st.StoreReads != 3 || st.Hits != 3 || st.Misses != 3 || st.Fallbacks != 0 {
 		t.Errorf("stats = %+v, want 3 store reads, 3 hits, 3 misses, 0 fallbacks", st)
 	}
+	if st.HitRatio != 0.5 || st.CacheCostBytes <= 0 {
+		t.Errorf("stats = %+v, want hit ratio 0.5 and a cache cost", st)
+	}
 }
 
 // TestReadProfileStoreDown stops a private embedded store under two Stores,
@@ -189,7 +192,8 @@ func TestReadProfileSingleflight(t *testing.T) {
 
 func TestInvalidate(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t, Config{ProfileTTL: time.Hour})
+	// a long deadline, so that the held read below still succeeds
+	s := newTestStore(t, Config{ProfileTTL: time.Hour, Deadline: 10 * time.Second})
 	ctx := context.Background()
 	mustSeed(t, s, testDataset())
 
@@ -223,14 +227,18 @@ func TestInvalidate(t *testing.T) {
 	release := make(chan struct{})
 	s.beforeFetch = func() { <-release }
 	s.Invalidate("cust-full")
+	var raced content.ProfileRead
 	done := make(chan struct{})
-	go func() { defer close(done); s.ReadProfile(ctx, "cust-full") }()
-	for s.Stats().StoreReads == 2 { // the read above is the third
+	go func() { defer close(done); raced = s.ReadProfile(ctx, "cust-full") }()
+	for s.Stats().StoreReads < 3 { // the reads above were the first two
 		time.Sleep(time.Millisecond)
 	}
 	s.Invalidate("cust-full")
 	close(release)
 	<-done
+	if !raced.Known || raced.Fallback {
+		t.Fatalf("held read answered %+v, want the profile", raced)
+	}
 	s.cache.Wait()
 	if _, ok := s.cache.Get("cust-full"); ok {
 		t.Error("a read that raced with Invalidate refilled the cache")

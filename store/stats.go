@@ -15,7 +15,7 @@ type Stats struct {
 	CacheSetsDropped  uint64 // cache fills lost because ristretto's buffer was full
 	CacheSetsRejected uint64 // cache fills refused by ristretto's admission policy
 	CacheKeysEvicted  uint64 // entries evicted to stay within CacheBytes
-	CacheCostBytes    int64  // current cache use, in cost units (≈ bytes)
+	CacheCostBytes    int64  // current cache use, in cost units (≈ bytes, ristretto's per-item overhead included)
 
 	Products        int       // products in the catalog snapshot
 	Campaigns       int       // campaigns in the snapshot
@@ -39,7 +39,7 @@ func (s *Store) Stats() Stats {
 		st.CacheSetsDropped = m.SetsDropped()
 		st.CacheSetsRejected = m.SetsRejected()
 		st.CacheKeysEvicted = m.KeysEvicted()
-		st.CacheCostBytes = int64(m.CostAdded() - m.CostEvicted())
+		st.CacheCostBytes = s.cache.MaxCost() - s.cache.RemainingCost()
 	}
 	snap := s.snap.Load()
 	st.Products = snap.catalog.Len()

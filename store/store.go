@@ -55,8 +55,8 @@ type Store struct {
 	hits, misses, fallbacks, storeReads, storeErrors atomic.Uint64
 	fallbackLog                                      logLimiter
 
-	// beforeFetch, when set (tests only), runs at the start of every store
-	// read made for ReadProfile.
+	// beforeFetch, when set (tests only), runs in every store read made for
+	// ReadProfile, just before the query: it stands for a slow store.
 	beforeFetch func()
 }
 

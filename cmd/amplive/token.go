@@ -69,7 +69,6 @@ func runToken(ctx context.Context, args []string, e env) error {
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar = progressbar.DefaultBytes(size, "minting tokens")
 		in = io.TeeReader(in, bar)
-		defer bar.Finish()
 	}
 	n, err := tokenCSV(ctx, in, e.stdout, *idCol, mint)
 	if err != nil {
@@ -77,6 +76,7 @@ func runToken(ctx context.Context, args []string, e env) error {
 	}
 	if bar != nil {
 		_ = bar.Finish()
+		fmt.Fprintln(e.stderr)
 	}
 	fmt.Fprintf(e.stderr, "minted %d tokens\n", n)
 	return nil

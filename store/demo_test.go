@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -117,5 +118,36 @@ func TestDemoDataset(t *testing.T) {
 	}
 	if diff := cmp.Diff(d, again); diff != "" {
 		t.Errorf("DemoDataset is not deterministic (-first +again):\n%s", diff)
+	}
+}
+
+// TestSeedDemoTwice loads the whole demo data set twice with replace, as
+// `amplive seed --demo` on a seeded store does. FerretDB holds a connection
+// per replaced document until the command ends, so large replace batches
+// used to hang here; the deadline turns such a hang into a failure.
+func TestSeedDemoTwice(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	d, err := DemoDataset(os.DirFS(demoDir), time.Date(2026, 11, 29, 18, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SeedResult{
+		{Products: SeedCount{Inserted: 316}, Profiles: SeedCount{Inserted: 20}, Campaigns: SeedCount{Inserted: 1}},
+		{Products: SeedCount{Replaced: 316}, Profiles: SeedCount{Replaced: 20}, Campaigns: SeedCount{Replaced: 1}},
+	}
+	for i, w := range want {
+		got, err := s.Seed(ctx, d, true)
+		if err != nil {
+			t.Fatalf("seed %d: %v", i+1, err)
+		}
+		if diff := cmp.Diff(w, got); diff != "" {
+			t.Errorf("seed %d (-want +got):\n%s", i+1, diff)
+		}
+	}
+	if got := s.Catalog().Len(); got != 316 {
+		t.Errorf("catalog after re-seeding has %d products, want 316", got)
 	}
 }

@@ -12,8 +12,12 @@ import (
 	"github.com/amplive/amplive/content"
 )
 
-// seedBatch is the number of documents per bulk write.
-const seedBatch = 1000
+// seedBatch is the number of documents per bulk write. It must stay well
+// under 100: FerretDB v1.24.2 keeps one SQLite connection open for every
+// document an update command replaces, until the command ends
+// (internal/handler/msg_update.go defers each iterator's Close inside the
+// loop), and its pool holds 100, so a larger replace batch deadlocks.
+const seedBatch = 32
 
 // Dataset is a set of documents to load with Seed. Times should be UTC;
 // they are stored as BSON dates, truncated to milliseconds.
@@ -35,7 +39,7 @@ type SeedResult struct {
 	Products, Profiles, Campaigns SeedCount
 }
 
-// Seed writes d by _id, in unordered bulk writes of up to 1000 documents,
+// Seed writes d by _id, in unordered bulk writes of up to 32 documents,
 // so that running it again is harmless. With replace, a document whose _id
 // exists is overwritten (upsert); without, it is left as it is and counted
 // as skipped. There are no transactions: on error some documents may be

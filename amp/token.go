@@ -60,7 +60,8 @@ type TokenSpec struct {
 
 // Sign mints an HS256 token for spec with the ring's first key, whose kid goes
 // in the header. issuer is the iss claim ("" means DefaultIssuer). It fails
-// when the ring is empty, spec has neither Subject nor Campaign, or TTL < 0.
+// when the ring is empty, spec has neither Subject nor Campaign, TTL < 0, or
+// the token would be longer than MaxTokenBytes (Verify would refuse it).
 // Sign is safe for concurrent use.
 func (k *Keyring) Sign(spec TokenSpec, issuer string) (string, error) {
 	key, ok := k.signer()
@@ -99,6 +100,9 @@ func (k *Keyring) Sign(spec TokenSpec, issuer string) (string, error) {
 	s, err := tok.SignedString(key.secret)
 	if err != nil {
 		return "", fmt.Errorf("amp: sign token with kid %q: %w", key.kid, err)
+	}
+	if len(s) > MaxTokenBytes {
+		return "", fmt.Errorf("amp: sign token: %d bytes is over the %d that Verify accepts; shorten the subject or campaign id", len(s), MaxTokenBytes)
 	}
 	return s, nil
 }

@@ -328,3 +328,19 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestSignRefusesOversized: Sign never mints a token that Verify would refuse.
+func TestSignRefusesOversized(t *testing.T) {
+	t.Parallel()
+	k := DemoKeys()
+	if _, err := k.Sign(TokenSpec{Subject: strings.Repeat("x", 3000)}, ""); err == nil || !strings.Contains(err.Error(), "over the") {
+		t.Errorf("3000-char subject: err = %v, want a size error", err)
+	}
+	tok, err := k.Sign(TokenSpec{Subject: strings.Repeat("x", 2000)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewVerifier(k, "", 0, time.Now).Verify(tok); err != nil {
+		t.Errorf("a token Sign accepted fails Verify: %v", err)
+	}
+}

@@ -102,6 +102,12 @@ func testKeys(t testing.TB) *amp.Keyring {
 // a sender list written with stray whitespace, as operators do.
 func newHandler(t testing.TB, st handlers.Store) http.Handler {
 	t.Helper()
+	return newHandlerLogging(t, st, io.Discard)
+}
+
+// newHandlerLogging is newHandler with its JSON logs written to logs.
+func newHandlerLogging(t testing.TB, st handlers.Store, logs io.Writer) http.Handler {
+	t.Helper()
 	policy, err := amp.NewCORSPolicy(amp.ParseList(" news@amplive.example ,  *@shop.example,amp@gmail.dev "), []string{"https://mail.yahoo.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +116,7 @@ func newHandler(t testing.TB, st handlers.Store) http.Handler {
 		Store:  st,
 		Tokens: amp.NewVerifier(testKeys(t), testIssuer, amp.DefaultLeeway, func() time.Time { return testNow }),
 		CORS:   policy,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Now:    func() time.Time { return testNow },
 	})
 	if err != nil {

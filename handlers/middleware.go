@@ -43,9 +43,10 @@ func saneID(id string) bool {
 	return true
 }
 
-// accessLog writes one JSON line per request: id, method, path without the
-// query string (tokens live there), status, bytes and latency. No personal
-// data is logged.
+// accessLog writes one JSON line per request: id, method, the matched route
+// pattern (never the raw path or query: tokens live in the query, and a
+// mistyped URL such as /v1/cart&t=… puts one in the path), status, bytes and
+// latency. No personal data is logged.
 func (s *Server) accessLog() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
@@ -57,12 +58,21 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		s.log.LogAttrs(c.Request.Context(), level, "request",
 			slog.String("request_id", c.GetString(requestIDHeader)),
 			slog.String("method", c.Request.Method),
-			slog.String("path", c.Request.URL.Path),
+			slog.String("route", routeOf(c)),
 			slog.Int("status", c.Writer.Status()),
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
 		)
 	}
+}
+
+// routeOf is the route pattern that matched ("/v1/countdown/:campaign"),
+// or "unmatched".
+func routeOf(c *gin.Context) string {
+	if r := c.FullPath(); r != "" {
+		return r
+	}
+	return "unmatched"
 }
 
 // recoverJSON turns a panic into a logged error and a JSON 500, with no stack
@@ -74,7 +84,7 @@ func (s *Server) recoverJSON() gin.HandlerFunc {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "request_id", c.GetString(requestIDHeader), "path", c.Request.URL.Path, "panic", v)
+				s.log.Error("panic", "request_id", c.GetString(requestIDHeader), "route", routeOf(c), "panic", v)
 				fail(c, http.StatusInternalServerError, CodeInternal, "internal error")
 			}
 		}()

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -18,12 +19,15 @@ func (s *Server) handleRecommendations() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		limit := content.DefaultRecommendations
 		if v := c.Query("limit"); v != "" {
-			n, err := strconv.Atoi(v)
+			n, err := strconv.ParseUint(v, 10, 64)
+			if errors.Is(err, strconv.ErrRange) {
+				n, err = content.MaxRecommendations, nil
+			}
 			if err != nil || n < 1 {
-				fail(c, http.StatusBadRequest, CodeBadRequest, "limit must be a whole number from 1 to 20")
+				fail(c, http.StatusBadRequest, CodeBadRequest, "limit must be a whole number of at least 1 (at most 20 items are sent)")
 				return
 			}
-			limit = min(n, content.MaxRecommendations)
+			limit = int(min(n, content.MaxRecommendations))
 		}
 		read := s.readProfile(c)
 		c.JSON(http.StatusOK, content.Recommendations(read, s.store.Catalog(), s.now(), limit))

@@ -12,8 +12,11 @@ func (s *Server) engine() *gin.Engine {
 	_ = r.SetTrustedProxies(nil) // nothing in front is trusted by default; client IPs are not used
 
 	r.Use(s.recoverJSON(), s.requestID(), s.accessLog())
+	// Probes answer HEAD too: load balancers and uptime checkers use it.
 	r.GET("/healthz", s.handleHealthz())
+	r.HEAD("/healthz", s.handleHealthz())
 	r.GET("/readyz", s.handleReadyz())
+	r.HEAD("/readyz", s.handleReadyz())
 
 	v1 := r.Group("/v1", s.noStore(), s.ampCORS(), s.token())
 	v1.GET("/recommendations", s.handleRecommendations())

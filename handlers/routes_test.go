@@ -1,9 +1,12 @@
 package handlers_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -36,10 +39,16 @@ func TestNoRedirects(t *testing.T) {
 func TestHealth(t *testing.T) {
 	t.Parallel()
 	h := newHandler(t, shared)
-	for _, path := range []string{"/healthz", "/readyz"} {
+	for path, want := range map[string]string{"/healthz": `{"status":"ok"}`, "/readyz": `{"status":"ready"}`} {
 		w := get(t, h, path, nil, http.Header{})
-		if w.Code != http.StatusOK {
-			t.Errorf("%s: status %d: %s", path, w.Code, w.Body)
+		if w.Code != http.StatusOK || w.Body.String() != want {
+			t.Errorf("%s: status %d, body %s; want 200 %s", path, w.Code, w.Body, want)
+		}
+		req := httptest.NewRequest(http.MethodHead, path, nil)
+		hw := httptest.NewRecorder()
+		h.ServeHTTP(hw, req)
+		if hw.Code != http.StatusOK {
+			t.Errorf("HEAD %s: status %d", path, hw.Code)
 		}
 	}
 	// The request id is echoed when sane, replaced when not.
@@ -52,4 +61,44 @@ func TestHealth(t *testing.T) {
 			t.Errorf("request id %q came back as %q", in, got)
 		}
 	}
+}
+
+// TestAccessLogKeepsSecretsOut: the access log names routes, never raw paths
+// or queries, so tokens and profile ids stay out even from mistyped URLs.
+func TestAccessLogKeepsSecretsOut(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{b: &bytes.Buffer{}}
+	h := newHandlerLogging(t, shared, logs)
+	tok := mint(t, "otto-3", "")
+	get(t, h, "/v1/cart", url.Values{"t": {tok}}, nil)
+	get(t, h, "/v1/cart&t="+tok, nil, nil) // "&" for "?": the token is in the path
+	get(t, h, "/v1/countdown/otto-3-secret", url.Values{"t": {tok}}, nil)
+	out := logs.String()
+	for _, secret := range []string{tok, "otto-3", "t="} {
+		if strings.Contains(out, secret) {
+			t.Errorf("access log contains %q:\n%s", secret, out)
+		}
+	}
+	for _, want := range []string{`"route":"/v1/cart"`, `"route":"unmatched"`, `"route":"/v1/countdown/:campaign"`, `"status":200`, `"request_id":`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("access log lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

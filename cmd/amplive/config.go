@@ -33,7 +33,7 @@ func newFlags(name, synopsis string, e env) *flags {
 	fs.SetOutput(e.stderr)
 	f := &flags{fs: fs, e: e, values: map[string]*string{}}
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: amplive %s\n\nFlags (each also read from the AMPLIVE_* variable shown):\n", synopsis)
+		fmt.Fprintf(e.stderr, "Usage: amplive %s\n\nFlags (a flag that names an AMPLIVE_* variable also reads it; the flag wins):\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return f

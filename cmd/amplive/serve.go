@@ -76,7 +76,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	started := time.Now()
 	f := newFlags("serve", "serve [--demo] [flags]", e)
 	demo := f.boolean(setting{name: "demo", usage: "use the public demo key and sender list, and load the demo data into an empty store"})
-	f.str(setting{name: "addr", def: ":8080", usage: "listen address host:port"})
+	f.str(setting{name: "addr", usage: "listen address host:port (default :8080; with --demo 127.0.0.1:8080, since demo tokens are public)"})
 	f.str(setting{name: "allowed-senders", usage: "AMP email senders allowed, comma-separated: exact addresses or *@domain (--demo: " + demoSenders + ")"})
 	f.str(setting{name: "allowed-client-origins", def: "https://mail.yahoo.com", usage: "email client origins allowed to call with CORS v1 and Origin: null (Yahoo Mail)"})
 	f.str(setting{name: "log-level", def: "info", usage: "debug, info, warn or error"})
@@ -117,6 +117,13 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	addr := *f.values["addr"]
+	if addr == "" {
+		addr = ":8080"
+		if *demo {
+			addr = "127.0.0.1:8080"
+		}
+	}
 	senders := *f.values["allowed-senders"]
 	if senders == "" && *demo {
 		senders = demoSenders
@@ -126,7 +133,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	policy, err := amp.NewCORSPolicy(amp.ParseList(senders), amp.ParseList(*f.values["allowed-client-origins"]))
 	if err != nil {
-		return usageError{"--allowed-senders: " + err.Error()}
+		return usageError{"--allowed-senders / --allowed-client-origins: " + err.Error()}
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
@@ -159,9 +166,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *f.values["addr"])
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *f.values["addr"], err)
+		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -192,6 +199,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	log.Info("stopped: all requests finished")
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -46,6 +47,9 @@ func runToken(ctx context.Context, args []string, e env) error {
 	if *csvIn == "" {
 		if *idCol != "" {
 			return usageError{"--id-column needs --csv"}
+		}
+		if *sub == "" && *campaign == "" {
+			return usageError{"give --sub (a profile id), --campaign, or --csv"}
 		}
 		tok, err := mint(*sub)
 		if err != nil {
@@ -99,13 +103,17 @@ func openInput(name string, e env) (io.Reader, int64, func(), error) {
 }
 
 // tokenCSV copies a CSV from in to out, one row at a time (any size),
-// appending a token column minted from idCol. A row with an empty id gets an
-// empty token; a header without idCol, or already with amp_token, is an
-// error. It returns how many tokens it minted.
+// appending a token column minted from idCol. Header names are matched with
+// surrounding spaces and a leading UTF-8 byte-order mark (Excel's "CSV
+// UTF-8") ignored; ids are used exactly as written. Every row must have as
+// many fields as the header, so that a token can never land under the wrong
+// column. A row with an empty id gets an empty token. A header without
+// idCol, or already with amp_token, is an error. It returns how many tokens
+// it minted.
 func tokenCSV(ctx context.Context, in io.Reader, out io.Writer, idCol string, mint func(string) (string, error)) (int, error) {
 	r := csv.NewReader(in)
 	r.ReuseRecord = true
-	r.FieldsPerRecord = -1
+	r.FieldsPerRecord = 0 // every row as wide as the header
 	w := csv.NewWriter(out)
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
@@ -116,10 +124,17 @@ func tokenCSV(ctx context.Context, in io.Reader, out io.Writer, idCol string, mi
 	}
 	col := -1
 	for i, h := range header {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\ufeff")
+		}
+		h = strings.TrimSpace(h)
 		if h == tokenColumn {
 			return 0, fmt.Errorf("the CSV already has a %s column", tokenColumn)
 		}
-		if h == idCol {
+		if h == strings.TrimSpace(idCol) {
+			if col >= 0 {
+				return 0, fmt.Errorf("the CSV header has two %q columns", idCol)
+			}
 			col = i
 		}
 	}
@@ -136,13 +151,13 @@ func tokenCSV(ctx context.Context, in io.Reader, out io.Writer, idCol string, mi
 			break
 		}
 		if err != nil {
-			return n, fmt.Errorf("CSV: %w", err)
+			return n, fmt.Errorf("CSV (nothing after the rows already written is valid): %w", err)
 		}
 		if n%1024 == 0 && ctx.Err() != nil {
 			return n, ctx.Err()
 		}
 		tok := ""
-		if col < len(rec) && rec[col] != "" {
+		if rec[col] != "" {
 			if tok, err = mint(rec[col]); err != nil {
 				return n, fmt.Errorf("CSV line %d: %w", line, err)
 			}

@@ -65,11 +65,28 @@ func TestTokenCSVErrors(t *testing.T) {
 		{"no such column", "email,customer\nx,1\n", "not in the CSV header"},
 		{"already has tokens", "id,amp_token\n1,x\n", "already has"},
 		{"bad quoting", "id,name\n1,\"open\n", "CSV"},
+		{"row wider than the header", "email,id,name\na@x,1,Ann,\n", "wrong number of fields"},
+		{"row narrower than the header", "email,id,name\nb@x,2\n", "wrong number of fields"},
+		{"two id columns", "id,id\n1,2\n", "two"},
 	}
 	for _, tc := range cases {
 		_, err := tokenCSV(context.Background(), strings.NewReader(tc.in), io.Discard, "id", mint)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestTokenCSVHeaderForms: Excel's byte-order mark and spaces around header
+// names do not hide the id column.
+func TestTokenCSVHeaderForms(t *testing.T) {
+	t.Parallel()
+	mint := func(id string) (string, error) { return "tok-" + id, nil }
+	for _, in := range []string{"\ufeffid,email\n7,a@x\n", "email, id \na@x,7\n"} {
+		var out bytes.Buffer
+		n, err := tokenCSV(context.Background(), strings.NewReader(in), &out, "id", mint)
+		if err != nil || n != 1 || !strings.Contains(out.String(), ",tok-7\n") {
+			t.Errorf("%q: n=%d err=%v out=%q", in, n, err, out.String())
 		}
 	}
 }

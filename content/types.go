@@ -22,6 +22,9 @@ type Product struct {
 	Stock      int64     `bson:"stock" json:"stock"`                       // units available; ≤ 0 is out of stock
 	Popularity int64     `bson:"popularity" json:"popularity"`             // higher sells more; ranks bestsellers
 	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at"`             // UTC
+	// FieldTimes holds the event time (UTC) of each field's current value,
+	// keyed by the field's JSON name, for last-writer-wins by event time.
+	FieldTimes map[string]time.Time `bson:"field_times,omitempty" json:"field_times,omitempty"`
 }
 
 // Sellable reports whether p may be recommended: in stock and priced.
@@ -41,6 +44,10 @@ type Profile struct {
 	Purchases   []Purchase        `bson:"purchases,omitempty" json:"purchases,omitempty"`       // newest last, capped by the writer
 	Attributes  map[string]string `bson:"attributes,omitempty" json:"attributes,omitempty"`
 	UpdatedAt   time.Time         `bson:"updated_at" json:"updated_at"`
+	// FieldTimes holds the event time (UTC) of each field's current value,
+	// for last-writer-wins by event time. Keys: "first_name", "locale",
+	// "timezone", "loyalty_tier", "loyalty_points", "cart", "attr:<name>".
+	FieldTimes map[string]time.Time `bson:"field_times,omitempty" json:"field_times,omitempty"`
 }
 
 // Loyalty is a profile's loyalty programme state.
@@ -77,6 +84,9 @@ type Campaign struct {
 	EndsAt      time.Time `bson:"ends_at" json:"ends_at"`
 	TimeZone    string    `bson:"time_zone,omitempty" json:"time_zone,omitempty"`
 	ExpiredText string    `bson:"expired_text,omitempty" json:"expired_text,omitempty"`
+	// FieldTimes holds the event time (UTC) of each field's current value,
+	// keyed by the field's JSON name, for last-writer-wins by event time.
+	FieldTimes map[string]time.Time `bson:"field_times,omitempty" json:"field_times,omitempty"`
 }
 
 // ProfileRead is the outcome of reading one profile at open time. The store

@@ -24,5 +24,9 @@
 // stable codes "token_missing", "token_expired" and "token_invalid" through
 // TokenErrorCode.
 //
+// Webhook signatures: the event webhook (POST /v1/events) is authenticated
+// by an HMAC-SHA256 signature of the raw body in the Amplive-Signature
+// header; WebhookSecrets signs and verifies it (webhook.go).
+//
 // The package imports no other amplive package except content, and does no I/O.
 package amp

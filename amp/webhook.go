@@ -126,3 +126,13 @@ func (w *WebhookSecrets) Verify(header string, body []byte, now time.Time) error
 	}
 	return ErrSignatureMismatch
 }
+
+// DemoWebhookSecret is the public webhook secret of `amplive serve --demo`
+// and `amplive events … --demo`. Anyone can sign events with it: never
+// use it in production.
+const DemoWebhookSecret = "amplive-demo-webhook-secret-PUBLIC-never-in-production"
+
+// DemoWebhookSecrets returns the WebhookSecrets of DemoWebhookSecret.
+func DemoWebhookSecrets() *WebhookSecrets {
+	return &WebhookSecrets{secrets: [][]byte{[]byte(DemoWebhookSecret)}}
+}

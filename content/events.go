@@ -86,8 +86,9 @@ type CampaignPatch struct {
 }
 
 // EventError is one reason an event was refused: Index is its position in
-// the batch (0 for a single event), Pointer the JSON pointer of the field
-// within that event ("/items/2/qty", "" for the event as a whole).
+// the batch (0 for a single event, -1 for the body as a whole: not JSON, an
+// empty or oversized batch), Pointer the JSON pointer of the field within
+// that event ("/items/2/qty", "" for the event as a whole).
 type EventError struct {
 	Index   int    `json:"index"`
 	Pointer string `json:"pointer"`

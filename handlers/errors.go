@@ -9,17 +9,23 @@ import (
 // Stable error codes sent in {"error":{"code":…}}. Clients and tests match
 // on these; messages may change.
 const (
-	CodeTokenMissing     = "token_missing"         // 401: no t parameter
-	CodeTokenInvalid     = "token_invalid"         // 401: bad signature, kid, alg, aud, iss, scope …
-	CodeTokenExpired     = "token_expired"         // 401: exp passed
-	CodeSenderMissing    = "sender_missing"        // 403: neither AMP-Email-Sender nor Origin
-	CodeSenderNotAllowed = "sender_not_allowed"    // 403: sender or source origin not on the allow-list
-	CodeSourceOrigin     = "source_origin_missing" // 403: CORS v1 Origin without __amp_source_origin
-	CodeNotFound         = "not_found"             // 404: no such route
-	CodeCampaignNotFound = "campaign_not_found"    // 404: unknown campaign id
-	CodeBadRequest       = "bad_request"           // 400: a malformed query parameter
-	CodeStoreUnavailable = "store_unavailable"     // 503: /readyz only
-	CodeInternal         = "internal"              // 500: a bug; details are in the log only
+	CodeTokenMissing      = "token_missing"         // 401: no t parameter
+	CodeTokenInvalid      = "token_invalid"         // 401: bad signature, kid, alg, aud, iss, scope …
+	CodeTokenExpired      = "token_expired"         // 401: exp passed
+	CodeSenderMissing     = "sender_missing"        // 403: neither AMP-Email-Sender nor Origin
+	CodeSenderNotAllowed  = "sender_not_allowed"    // 403: sender or source origin not on the allow-list
+	CodeSourceOrigin      = "source_origin_missing" // 403: CORS v1 Origin without __amp_source_origin
+	CodeNotFound          = "not_found"             // 404: no such route
+	CodeCampaignNotFound  = "campaign_not_found"    // 404: unknown campaign id
+	CodeBadRequest        = "bad_request"           // 400: a malformed query parameter
+	CodeStoreUnavailable  = "store_unavailable"     // 503: /readyz, and writes the store did not acknowledge
+	CodeTooLarge          = "payload_too_large"     // 413: an event body over 1 MiB
+	CodeSignatureInvalid  = "signature_invalid"     // 401: missing, malformed, stale or wrong Amplive-Signature
+	CodeInvalidEvents     = "invalid_events"        // 422: a batch with a bad event; nothing written
+	CodeWebhooksOff       = "webhooks_disabled"     // 503: no webhook secrets configured
+	CodeAdminUnauthorized = "admin_unauthorized"    // 401: admin endpoint without a valid admin key
+	CodeProfileNotFound   = "profile_not_found"     // 404: admin lookup of an unknown profile
+	CodeInternal          = "internal"              // 500: a bug; details are in the log only
 )
 
 // errorBody is the JSON shape of every error answer.

@@ -36,12 +36,27 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// EventWriter applies validated events (see content.ParseEvents) in order:
+// each event id is applied once (a repeated id counts as a duplicate), and
+// when it returns without error every write is acknowledged by the store
+// and the affected profiles' cached reads are invalidated.
+type EventWriter interface {
+	ApplyEvents(ctx context.Context, events []content.Event) (applied, duplicates int, err error)
+}
+
+// ProfileLookup reads a profile as stored, past the cache (admin use).
+type ProfileLookup interface {
+	LookupProfile(ctx context.Context, id string) (content.Profile, bool, error)
+}
+
 // Store is everything the handlers need from the store.
 type Store interface {
 	ProfileReader
 	CatalogSource
 	CampaignSource
 	Pinger
+	EventWriter
+	ProfileLookup
 }
 
 // TokenVerifier checks the signed token of a live URL; see amp.Verifier.
@@ -51,22 +66,28 @@ type TokenVerifier interface {
 }
 
 // Deps are the dependencies of the HTTP surface. Store, Tokens and CORS are
-// required; Logger defaults to slog.Default() and Now to time.Now.
+// required; Logger defaults to slog.Default() and Now to time.Now. Without
+// Webhook, POST /v1/events answers 503; without AdminKeys, every admin
+// request is refused.
 type Deps struct {
-	Store  Store
-	Tokens TokenVerifier
-	CORS   *amp.CORSPolicy
-	Logger *slog.Logger
-	Now    func() time.Time
+	Store     Store
+	Tokens    TokenVerifier
+	CORS      *amp.CORSPolicy
+	Webhook   *amp.WebhookSecrets
+	AdminKeys []string
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Server holds the dependencies that the route handlers share.
 type Server struct {
-	store  Store
-	tokens TokenVerifier
-	cors   *amp.CORSPolicy
-	log    *slog.Logger
-	now    func() time.Time
+	store     Store
+	tokens    TokenVerifier
+	cors      *amp.CORSPolicy
+	webhook   *amp.WebhookSecrets
+	adminKeys []string
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // New builds the HTTP handler: the gin engine with every route, wrapped in
@@ -82,6 +103,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{store: d.Store, tokens: d.Tokens, cors: d.CORS, log: d.Logger, now: d.Now}
+	s := &Server{store: d.Store, tokens: d.Tokens, cors: d.CORS, webhook: d.Webhook,
+		adminKeys: d.AdminKeys, log: d.Logger, now: d.Now}
 	return d.CORS.Browser().Handler(s.engine()), nil
 }

@@ -125,6 +125,8 @@ func newHandlerLogging(t testing.TB, st handlers.Store, logs io.Writer) http.Han
 	return h
 }
 
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 // mint signs a token as of testNow.
 func mint(t testing.TB, sub, campaign string) string {
 	t.Helper()

@@ -18,11 +18,17 @@ func (s *Server) engine() *gin.Engine {
 	r.GET("/readyz", s.handleReadyz())
 	r.HEAD("/readyz", s.handleReadyz())
 
-	v1 := r.Group("/v1", s.noStore(), s.ampCORS(), s.token())
-	v1.GET("/recommendations", s.handleRecommendations())
-	v1.GET("/cart", s.handleCart())
-	v1.GET("/profile", s.handleProfile())
-	v1.GET("/countdown/:campaign", s.handleCountdown())
+	// Open-time reads by AMP emails: AMP CORS and a token on every one.
+	live := r.Group("/v1", s.noStore(), s.ampCORS(), s.token())
+	live.GET("/recommendations", s.handleRecommendations())
+	live.GET("/cart", s.handleCart())
+	live.GET("/profile", s.handleProfile())
+	live.GET("/countdown/:campaign", s.handleCountdown())
+
+	// Server-to-server: signed event webhooks, their schema, admin reads.
+	r.POST("/v1/events", s.noStore(), s.handleEvents())
+	r.GET("/v1/schemas/events.json", s.handleEventsSchema())
+	r.GET("/v1/profiles/:id", s.noStore(), s.adminAuth(), s.handleAdminProfile())
 
 	// Unknown routes and OPTIONS: JSON 404 or 204, with the AMP headers.
 	r.NoRoute(s.noStore(), s.ampCORS(), s.notFound())

@@ -36,9 +36,17 @@ func (s *Store) Campaign(id string) (content.Campaign, bool) {
 
 // Refresh reloads the catalog (every product) and the campaigns from the
 // store and swaps in the new snapshot. On error the previous snapshot stays.
+// Calls are serialized: a later call's snapshot is never replaced by an
+// earlier call's.
 // Open calls it once, a background loop every cfg.RefreshEvery, Seed after
-// writing; call it after loading products or campaigns by other means.
+// writing, ApplyEvents after changing products or campaigns; call it after
+// loading products or campaigns by other means.
 func (s *Store) Refresh(ctx context.Context) error {
+	// One at a time: a background reload that read the products before an
+	// ApplyEvents write must not replace the snapshot ApplyEvents loads after it.
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+
 	var products []content.Product
 	cur, err := s.db.Collection(CollProducts).Find(ctx, bson.D{})
 	if err == nil {

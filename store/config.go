@@ -68,6 +68,11 @@ type Config struct {
 	// ensureIDIndexes). Open sets it for the embedded store it starts;
 	// tests set it for a shared one.
 	sqliteDir string
+
+	// writePath selects how ApplyEvents guards concurrent writes to one
+	// document (see writePath). The zero value lets Open choose; tests
+	// force either path.
+	writePath writePath
 }
 
 // WithDefaults returns a copy of c with defaults applied to zero fields.

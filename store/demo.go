@@ -376,3 +376,109 @@ func WriteSKUMap(w io.Writer, rows []SKUMapRow) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// DemoEvents turns the 20 OTTO sessions into the events a shop would have
+// sent (for `amplive events replay otto`): clicks become product_viewed,
+// each add-to-cart a cart_updated with the session's whole cart, and the
+// orders of one instant one order_placed (priced from the catalog; the
+// ordered SKUs leave the cart). Profiles are otto-<session>; event ids are
+// stable ("otto-<session>-<seq>"), so a second replay is all duplicates.
+// Times keep their order and spacing and are shifted so the newest is now
+// (UTC, whole milliseconds). The result is sorted by time.
+func DemoEvents(fsys fs.FS, now time.Time) ([]content.Event, error) {
+	products, err := readDemoCatalog(fsys, now)
+	if err != nil {
+		return nil, err
+	}
+	bySKU := map[string]content.Product{}
+	for _, p := range products {
+		bySKU[p.SKU] = p
+	}
+	raw, err := readOttoEvents(fsys)
+	if err != nil {
+		return nil, err
+	}
+	skuOf, err := readSKUMap(fsys)
+	if err != nil {
+		return nil, err
+	}
+	var newest time.Time
+	for _, e := range raw {
+		if e.TS.After(newest) {
+			newest = e.TS
+		}
+	}
+	shift := now.UTC().Truncate(time.Millisecond).Sub(newest)
+	type sessionState struct {
+		cart  []content.EventItem
+		order int // index in out of the session's latest order_placed, -1 for none
+	}
+	sessions := map[int]*sessionState{}
+	var out []content.Event
+	for seq, e := range raw {
+		sku, ok := skuOf[e.AID]
+		if !ok {
+			continue
+		}
+		st := sessions[e.Session]
+		if st == nil {
+			st = &sessionState{order: -1}
+			sessions[e.Session] = st
+		}
+		profile := "otto-" + strconv.Itoa(e.Session)
+		at := e.TS.Add(shift)
+		id := fmt.Sprintf("otto-%d-%d", e.Session, seq)
+		switch e.Type {
+		case "clicks":
+			out = append(out, content.Event{ID: id, Type: content.EventProductViewed, ProfileID: profile, At: at, SKU: sku})
+		case "carts":
+			st.cart = addToCart(st.cart, sku)
+			out = append(out, content.Event{ID: id, Type: content.EventCartUpdated, ProfileID: profile, At: at,
+				Items: append([]content.EventItem{}, st.cart...)})
+		case "orders":
+			p := bySKU[sku]
+			item := content.EventItem{SKU: sku, Qty: 1, Price: p.Price, Currency: p.Currency}
+			if st.order >= 0 && out[st.order].At.Equal(at) {
+				out[st.order].Items = addOrderItem(out[st.order].Items, item)
+			} else {
+				out = append(out, content.Event{ID: id, Type: content.EventOrderPlaced, ProfileID: profile, At: at,
+					OrderID: fmt.Sprintf("%s-%d", profile, e.TS.UnixMilli()), Items: []content.EventItem{item}})
+				st.order = len(out) - 1
+			}
+			st.cart = removeFromCart(st.cart, sku)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
+
+func addToCart(cart []content.EventItem, sku string) []content.EventItem {
+	out := append([]content.EventItem{}, cart...)
+	for i := range out {
+		if out[i].SKU == sku {
+			out[i].Qty++
+			return out
+		}
+	}
+	return append(out, content.EventItem{SKU: sku, Qty: 1})
+}
+
+func addOrderItem(items []content.EventItem, it content.EventItem) []content.EventItem {
+	for i := range items {
+		if items[i].SKU == it.SKU {
+			items[i].Qty++
+			return items
+		}
+	}
+	return append(items, it)
+}
+
+func removeFromCart(cart []content.EventItem, sku string) []content.EventItem {
+	out := cart[:0:0]
+	for _, c := range cart {
+		if c.SKU != sku {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -151,3 +151,42 @@ func TestSeedDemoTwice(t *testing.T) {
 		t.Errorf("catalog after re-seeding has %d products, want 316", got)
 	}
 }
+
+func TestDemoEvents(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 29, 18, 0, 0, 0, time.UTC)
+	evs, err := DemoEvents(os.DirFS(demoDir), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	ids := map[string]bool{}
+	for i, e := range evs {
+		count[e.Type]++
+		if ids[e.ID] {
+			t.Errorf("id %s twice", e.ID)
+		}
+		ids[e.ID] = true
+		if i > 0 && e.At.Before(evs[i-1].At) {
+			t.Fatalf("event %d is out of time order", i)
+		}
+		if e.At.After(now) {
+			t.Errorf("event %s is in the future", e.ID)
+		}
+	}
+	if !evs[len(evs)-1].At.Equal(now) {
+		t.Errorf("newest event at %v, want %v", evs[len(evs)-1].At, now)
+	}
+	if count[content.EventProductViewed] == 0 || count[content.EventCartUpdated] == 0 || count[content.EventOrderPlaced] == 0 {
+		t.Errorf("event counts %v: want views, carts and orders", count)
+	}
+	for _, e := range evs {
+		if e.Type == content.EventOrderPlaced {
+			for _, it := range e.Items {
+				if it.Currency != "USD" || it.Qty < 1 {
+					t.Errorf("order item %+v", it)
+				}
+			}
+		}
+	}
+}

@@ -11,7 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
-// Collection names (DESIGN.md, "Data model").
+// Collection names (the "Data model" of the design notes, README "Store").
 const (
 	CollProfiles  = "profiles"
 	CollProducts  = "products"

@@ -17,6 +17,10 @@ type Stats struct {
 	CacheKeysEvicted  uint64 // entries evicted to stay within CacheBytes
 	CacheCostBytes    int64  // current cache use, in cost units (≈ bytes, ristretto's per-item overhead included)
 
+	EventsApplied   uint64 // events ApplyEvents applied and recorded
+	EventsDuplicate uint64 // events ApplyEvents acknowledged without applying: ids seen before
+	WriteConflicts  uint64 // optimistic writes that lost to a concurrent writer and were retried (MongoDB path)
+
 	Products        int       // products in the catalog snapshot
 	Campaigns       int       // campaigns in the snapshot
 	CatalogLoadedAt time.Time // when the snapshot was read (UTC); zero if never
@@ -31,6 +35,10 @@ func (s *Store) Stats() Stats {
 		Fallbacks:   s.fallbacks.Load(),
 		StoreReads:  s.storeReads.Load(),
 		StoreErrors: s.storeErrors.Load(),
+
+		EventsApplied:   s.eventsApplied.Load(),
+		EventsDuplicate: s.eventsDuplicate.Load(),
+		WriteConflicts:  s.writeConflicts.Load(),
 	}
 	if total := st.Hits + st.Misses; total > 0 {
 		st.HitRatio = float64(st.Hits) / float64(total)

@@ -58,6 +58,24 @@ type Store struct {
 	// beforeFetch, when set (tests only), runs in every store read made for
 	// ReadProfile, just before the query: it stands for a slow store.
 	beforeFetch func()
+
+	// Event writes (events.go). serialized selects the embedded store's
+	// write path (_id-only writes) over the optimistic one (versioned
+	// conditional writes), see chooseWritePath; docLocks serializes each
+	// document's writes within this process on both.
+	serialized bool
+	docLocks   docLocks
+	refreshMu  sync.Mutex // serializes Refresh, so an older load never replaces a newer one
+
+	eventsApplied, eventsDuplicate, writeConflicts atomic.Uint64
+
+	// Test hooks for ApplyEvents, nil in production. afterWrite runs after
+	// each acknowledged document write. condWrite, when set, is held around
+	// each conditional write of the optimistic path: it supplies the
+	// single-document atomicity MongoDB gives and FerretDB v1 does not, so
+	// that the optimistic path can be tested against the embedded store.
+	afterWrite func()
+	condWrite  sync.Locker
 }
 
 // Open connects to MongoDB (or, with an empty cfg.MongoURI, starts the
@@ -120,21 +138,28 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		}
 	}
 
+	serialized, err := chooseWritePath(ctx, cfg, client, log)
+	if err != nil {
+		return nil, fmt.Errorf("store: MongoDB at %s: %w", shownURI, err)
+	}
+
 	cache, err := newProfileCache(cfg.CacheBytes)
 	if err != nil {
 		return nil, fmt.Errorf("store: profile cache: %w", err)
 	}
 
 	s := &Store{
-		cfg:      cfg,
-		log:      log,
-		uri:      shownURI,
-		client:   client,
-		db:       db,
-		embedded: emb,
-		cache:    cache,
-		gens:     newGenerations(),
+		cfg:        cfg,
+		log:        log,
+		uri:        shownURI,
+		client:     client,
+		db:         db,
+		embedded:   emb,
+		cache:      cache,
+		gens:       newGenerations(),
+		serialized: serialized,
 	}
+	s.docLocks.init()
 	s.fallbackLog.every = time.Second
 	s.snap.Store(emptySnapshot())
 	if err := s.Refresh(ctx); err != nil {

@@ -26,6 +26,7 @@ type flags struct {
 	fs     *flag.FlagSet
 	e      env
 	values map[string]*string
+	errs   []error // bad environment values, reported by parse
 }
 
 func newFlags(name, synopsis string, e env) *flags {
@@ -58,7 +59,13 @@ func (f *flags) str(s setting) *string {
 
 // boolean registers a boolean setting (variable values "1", "true", …).
 func (f *flags) boolean(s setting) *bool {
-	v, _ := strconv.ParseBool(f.e.getenv(envName(s.name)))
+	var v bool
+	if ev := f.e.getenv(envName(s.name)); ev != "" {
+		var err error
+		if v, err = strconv.ParseBool(ev); err != nil {
+			f.errs = append(f.errs, usageError{fmt.Sprintf("%s=%q is not a boolean (use 1, true, 0 or false)", envName(s.name), ev)})
+		}
+	}
 	return f.fs.Bool(s.name, v, fmt.Sprintf("%s (env %s)", s.usage, envName(s.name)))
 }
 
@@ -66,6 +73,9 @@ func (f *flags) boolean(s setting) *bool {
 func (f *flags) parse(args []string) error {
 	if err := f.fs.Parse(args); err != nil {
 		return err
+	}
+	if len(f.errs) > 0 {
+		return f.errs[0]
 	}
 	if f.fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", f.fs.Arg(0))}

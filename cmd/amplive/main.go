@@ -4,6 +4,7 @@
 //	amplive serve [--demo]   run the HTTP server
 //	amplive seed --demo      load the demo data set into the store
 //	amplive token …          mint signed URL tokens, one or a CSV of them
+//	amplive events …         sign, import or replay events (the webhook write path)
 //
 // Run `amplive <command> --help` for each command's flags; every flag has an
 // AMPLIVE_* environment variable of the same name.
@@ -52,6 +53,7 @@ Usage:
   amplive serve [--demo] [flags]   run the HTTP server (embedded store unless AMPLIVE_MONGODB_URI is set)
   amplive seed --demo [flags]      load the demo data set into the store
   amplive token [flags]            mint a signed token, or a CSV column of them
+  amplive events sign|import|replay   sign, send or replay profile events (webhooks)
 
 Run "amplive <command> --help" for the flags of a command.
 `
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runSeed(ctx, rest, e)
 	case "token":
 		return runToken(ctx, rest, e)
+	case "events":
+		return runEvents(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

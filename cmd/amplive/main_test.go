@@ -151,6 +151,7 @@ func TestRunUsage(t *testing.T) {
 		{"serve without senders", []string{"amplive", "serve", "--signing-keys", "k1:" + strings.Repeat("QUFB", 11)}, nil, "AMPLIVE_ALLOWED_SENDERS"},
 		{"bad duration", []string{"amplive", "serve", "--demo", "--profile-ttl", "soon"}, nil, "--profile-ttl"},
 		{"seed without --demo", []string{"amplive", "seed"}, nil, "--demo"},
+		{"AMPLIVE_DEMO not a boolean", []string{"amplive", "serve"}, map[string]string{"AMPLIVE_DEMO": "yes"}, "AMPLIVE_DEMO"},
 		{"token without key", []string{"amplive", "token", "--sub", "x"}, nil, "AMPLIVE_SIGNING_KEYS"},
 		{"token csv without column", []string{"amplive", "token", "--demo", "--csv", "x.csv"}, nil, "--id-column"},
 		{"token both modes", []string{"amplive", "token", "--demo", "--csv", "x.csv", "--sub", "a", "--id-column", "id"}, nil, "either --sub or --csv"},

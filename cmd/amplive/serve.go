@@ -19,6 +19,10 @@ import (
 	"github.com/amplive/amplive/store"
 )
 
+// demoAdminKey is the public admin key of --demo (admin reads such as
+// GET /v1/profiles/{id}); --demo listens on loopback by default.
+const demoAdminKey = "amplive-demo-admin-key"
+
 // demoSenders is the sender allow-list of --demo: the README's example
 // sender and the Gmail AMP playground's.
 const demoSenders = "news@amplive.example,amp@gmail.dev"
@@ -85,8 +89,10 @@ func runServe(ctx context.Context, args []string, e env) error {
 	f.str(setting{name: "refresh-every", def: store.DefaultRefreshEvery.String(), usage: "period of the background catalog and campaign reload"})
 	f.str(setting{name: "cache-mb", def: "64", usage: "profile cache budget in MiB"})
 	f.str(setting{name: "shutdown-timeout", def: "10s", usage: "how long in-flight requests may finish on SIGINT/SIGTERM"})
+	f.str(setting{name: "admin-keys", usage: "admin API keys (Authorization: Bearer), comma-separated (--demo: " + demoAdminKey + ")", secret: true})
 	storeFlags(f)
 	keyFlags(f)
+	webhookFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -131,6 +137,22 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if senders == "" {
 		return usageError{"AMPLIVE_ALLOWED_SENDERS (or --allowed-senders) is required; use --demo for the demo list"}
 	}
+	webhook, err := webhookSecrets(f, *demo)
+	if err != nil {
+		return err
+	}
+	if webhook == nil {
+		log.Warn("no AMPLIVE_WEBHOOK_SECRETS: POST /v1/events is disabled (503)")
+	}
+	adminKeys := amp.ParseList(*f.values["admin-keys"])
+	if len(adminKeys) == 0 && *demo {
+		adminKeys = []string{demoAdminKey}
+	}
+	for _, k := range adminKeys {
+		if len(k) < 16 && !*demo {
+			return usageError{"--admin-keys: each key needs at least 16 characters"}
+		}
+	}
 	policy, err := amp.NewCORSPolicy(amp.ParseList(senders), amp.ParseList(*f.values["allowed-client-origins"]))
 	if err != nil {
 		return usageError{"--allowed-senders / --allowed-client-origins: " + err.Error()}
@@ -158,10 +180,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 
 	gin.SetMode(gin.ReleaseMode)
 	h, err := handlers.New(handlers.Deps{
-		Store:  st,
-		Tokens: amp.NewVerifier(keys, *f.values["token-issuer"], amp.DefaultLeeway, time.Now),
-		CORS:   policy,
-		Logger: log,
+		Store:     st,
+		Tokens:    amp.NewVerifier(keys, *f.values["token-issuer"], amp.DefaultLeeway, time.Now),
+		CORS:      policy,
+		Webhook:   webhook,
+		AdminKeys: adminKeys,
+		Logger:    log,
 	})
 	if err != nil {
 		return err

@@ -82,7 +82,7 @@ func runToken(ctx context.Context, args []string, e env) error {
 		_ = bar.Finish()
 		fmt.Fprintln(e.stderr)
 	}
-	fmt.Fprintf(e.stderr, "minted %d tokens\n", n)
+	fmt.Fprintf(e.stderr, "minted %d token(s); rows with an empty id get an empty amp_token\n", n)
 	return nil
 }
 
@@ -129,7 +129,7 @@ func tokenCSV(ctx context.Context, in io.Reader, out io.Writer, idCol string, mi
 		}
 		h = strings.TrimSpace(h)
 		if h == tokenColumn {
-			return 0, fmt.Errorf("the CSV already has a %s column", tokenColumn)
+			return 0, fmt.Errorf("the CSV already has an %s column", tokenColumn)
 		}
 		if h == strings.TrimSpace(idCol) {
 			if col >= 0 {
@@ -144,14 +144,17 @@ func tokenCSV(ctx context.Context, in io.Reader, out io.Writer, idCol string, mi
 	if err := w.Write(append(header, tokenColumn)); err != nil {
 		return 0, err
 	}
+	// Flush on every exit: after an error the output holds whole rows up to
+	// the bad one, never half a row.
+	defer w.Flush()
 	n := 0
-	for line := 2; ; line++ {
+	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return n, fmt.Errorf("CSV (nothing after the rows already written is valid): %w", err)
+			return n, fmt.Errorf("CSV (the rows before it were written): %w", err)
 		}
 		if n%1024 == 0 && ctx.Err() != nil {
 			return n, ctx.Err()
@@ -159,7 +162,8 @@ func tokenCSV(ctx context.Context, in io.Reader, out io.Writer, idCol string, mi
 		tok := ""
 		if rec[col] != "" {
 			if tok, err = mint(rec[col]); err != nil {
-				return n, fmt.Errorf("CSV line %d: %w", line, err)
+				line, _ := r.FieldPos(col)
+				return n, fmt.Errorf("CSV line %d (the rows before it were written): %w", line, err)
 			}
 			n++
 		}

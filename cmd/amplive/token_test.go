@@ -52,7 +52,7 @@ func TestTokenCSV(t *testing.T) {
 			t.Errorf("row %d: claims %+v, err %v", i, c, err)
 		}
 	}
-	if !strings.Contains(errOut.String(), "minted 2 tokens") {
+	if !strings.Contains(errOut.String(), "minted 2 token(s)") {
 		t.Errorf("stderr = %q", errOut.String())
 	}
 }
@@ -88,6 +88,38 @@ func TestTokenCSVHeaderForms(t *testing.T) {
 		if err != nil || n != 1 || !strings.Contains(out.String(), ",tok-7\n") {
 			t.Errorf("%q: n=%d err=%v out=%q", in, n, err, out.String())
 		}
+	}
+}
+
+// TestTokenCSVErrorKeepsWholeRows: after a bad row, the output holds every
+// row before it, complete, and the error names the physical line.
+func TestTokenCSVErrorKeepsWholeRows(t *testing.T) {
+	t.Parallel()
+	var in strings.Builder
+	in.WriteString("id,note\n")
+	for i := 0; i < 3000; i++ {
+		in.WriteString("p" + strings.Repeat("x", 20) + ",\"multi\nline\"\n")
+	}
+	in.WriteString("bad,row,extra\n")
+	var out bytes.Buffer
+	mint := func(id string) (string, error) { return strings.Repeat("t", 200), nil }
+	_, err := tokenCSV(context.Background(), strings.NewReader(in.String()), &out, "id", mint)
+	if err == nil || !strings.Contains(err.Error(), "line 6002") {
+		t.Fatalf("err = %v, want one naming line 6002", err)
+	}
+	rows, rerr := csv.NewReader(&out).ReadAll()
+	if rerr != nil || len(rows) != 3001 {
+		t.Fatalf("output: %d rows, err %v; want the header and 3000 whole rows", len(rows), rerr)
+	}
+	failing := func(id string) (string, error) {
+		if id == "late" {
+			return "", io.ErrUnexpectedEOF
+		}
+		return "tok", nil
+	}
+	_, err = tokenCSV(context.Background(), strings.NewReader("id,note\nok,\"a\nb\"\nlate,x\n"), io.Discard, "id", failing)
+	if err == nil || !strings.Contains(err.Error(), "line 4") {
+		t.Errorf("mint error = %v, want it on line 4", err)
 	}
 }
 

@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/amplive/amplive/amp"
+	"github.com/amplive/amplive/content"
+)
+
+// eventsAnswer is the JSON answer of an accepted POST /v1/events.
+type eventsAnswer struct {
+	Applied    int `json:"applied"`    // events applied now
+	Duplicates int `json:"duplicates"` // events whose id was seen before: acknowledged, not applied again
+}
+
+// invalidEventsBody is the 422 answer: every reason, per event and field.
+type invalidEventsBody struct {
+	Error struct {
+		Code    string               `json:"code"`
+		Message string               `json:"message"`
+		Events  []content.EventError `json:"events"`
+	} `json:"error"`
+}
+
+// handleEvents handles POST /v1/events: one event object or an array of at
+// most 500, at most 1 MiB, signed in the Amplive-Signature header (see
+// amp.SignatureHeader). The batch is validated whole before anything is
+// written: 413 when too large, 401 signature_invalid, 422 invalid_events
+// with {index, pointer, message} for every problem, 503 store_unavailable
+// when the store fails (the sender retries; applied events are idempotent).
+// 200 {"applied","duplicates"} means the store acknowledged every write and
+// the affected profiles' cached answers are already invalidated.
+func (s *Server) handleEvents() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if s.webhook == nil {
+			fail(c, http.StatusServiceUnavailable, CodeWebhooksOff, "event webhooks are not configured (AMPLIVE_WEBHOOK_SECRETS)")
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, content.MaxBatchBytes))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is over 1 MiB; send smaller batches")
+			return
+		}
+		if err != nil {
+			fail(c, http.StatusBadRequest, CodeBadRequest, "could not read the body")
+			return
+		}
+		if err := s.webhook.Verify(c.GetHeader(amp.SignatureHeader), body, s.now()); err != nil {
+			fail(c, http.StatusUnauthorized, CodeSignatureInvalid, err.Error())
+			return
+		}
+		events, problems := content.ParseEvents(body, s.now())
+		if len(problems) > 0 {
+			var b invalidEventsBody
+			b.Error.Code = CodeInvalidEvents
+			b.Error.Message = "the batch was refused whole; nothing was written"
+			b.Error.Events = problems
+			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, b)
+			return
+		}
+		applied, dups, err := s.store.ApplyEvents(c.Request.Context(), events)
+		if err != nil {
+			s.log.Error("events: store write failed", "request_id", c.GetString(requestIDHeader), "err", err,
+				"applied", applied, "duplicates", dups, "batch", len(events))
+			fail(c, http.StatusServiceUnavailable, CodeStoreUnavailable, "the store did not acknowledge the writes; retry the batch")
+			return
+		}
+		c.JSON(http.StatusOK, eventsAnswer{Applied: applied, Duplicates: dups})
+	}
+}
+
+// handleEventsSchema handles GET /v1/schemas/events.json: the JSON Schema
+// (draft 2020-12) of the events POST /v1/events accepts.
+func (s *Server) handleEventsSchema() gin.HandlerFunc {
+	schema := content.EventsSchema()
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=3600")
+		c.Data(http.StatusOK, "application/schema+json", schema)
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -68,4 +69,37 @@ func BenchmarkApplyEventsNaive(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*batch)/elapsed.Seconds(), "events/s")
 	b.ReportMetric(float64(elapsed.Milliseconds())/float64(n), "ms/batch")
+}
+
+func BenchmarkApplyEventsWorkers(b *testing.B) {
+	const (
+		batch    = 500
+		profiles = 1000
+	)
+	for _, w := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprint("workers=", w), func(b *testing.B) {
+			applyWorkers = w
+			defer func() { applyWorkers = 4 }()
+			s := newEventStore(b, writeSerialized, Config{})
+			r := rand.New(rand.NewPCG(5, 6))
+			ds := Dataset{}
+			for i := range profiles {
+				ds.Profiles = append(ds.Profiles, randomProfile(i, r))
+			}
+			mustSeed(b, s, ds)
+			ctx := context.Background()
+			n, elapsed := 0, time.Duration(0)
+			for b.Loop() {
+				evs := benchEvents(r, n, batch, profiles)
+				start := time.Now()
+				applied, dups, err := s.ApplyEvents(ctx, evs)
+				elapsed += time.Since(start)
+				if err != nil || applied+dups != batch {
+					b.Fatalf("ApplyEvents = %d, %d, %v", applied, dups, err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(n*batch)/elapsed.Seconds(), "events/s")
+		})
+	}
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/amplive/amplive/amp"
+)
+
+// TestEventsSign: the printed header verifies for the body.
+func TestEventsSign(t *testing.T) {
+	t.Parallel()
+	body := `{"id":"e1","type":"product_viewed","profile_id":"p","at":"2026-11-29T10:00:00Z","sku":"A"}`
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"amplive", "events", "sign", "--demo", "-"}, noEnv, strings.NewReader(body), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := amp.DemoWebhookSecrets().Verify(strings.TrimSpace(out.String()), []byte(body), time.Now()); err != nil {
+		t.Errorf("signature %q does not verify: %v", out.String(), err)
+	}
+	err := run(context.Background(), []string{"amplive", "events", "sign", "-"}, noEnv, strings.NewReader(body), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "AMPLIVE_WEBHOOK_SECRETS") {
+		t.Errorf("without a secret: %v", err)
+	}
+}
+
+// TestEventsReplayAndImport replays the OTTO sessions into an embedded
+// store (twice: the second time all duplicates), then imports NDJSON with a
+// bad line, which is refused with its line number and writes nothing.
+func TestEventsReplayAndImport(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	ctx := context.Background()
+	for i, want := range []string{" applied, 0 duplicates", " 0 applied, "} {
+		var out bytes.Buffer
+		if err := run(ctx, []string{"amplive", "events", "replay", "otto", "--data-dir", data}, noEnv, nil, &out, io.Discard); err != nil {
+			t.Fatalf("replay %d: %v", i+1, err)
+		}
+		if !strings.Contains(out.String(), want) || strings.Contains(out.String(), " 0 events") {
+			t.Errorf("replay %d: %q, want it to contain %q", i+1, out.String(), want)
+		}
+	}
+	at := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	good := fmt.Sprintf(`{"id":"imp-1","type":"product_viewed","profile_id":"imp-p","at":%q,"sku":"GGOEGAEJ163316"}`, at)
+	bad := fmt.Sprintf(`{"id":"imp-2","type":"product_viewed","profile_id":"imp-p","at":%q,"sku":"GGOEGAEJ163316","color":"red"}`, at)
+	file := filepath.Join(dir, "events.ndjson")
+	if err := os.WriteFile(file, []byte(good+"\n\n"+bad+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(ctx, []string{"amplive", "events", "import", file, "--data-dir", data}, noEnv, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "event 2") || !strings.Contains(err.Error(), "nothing in this batch was written") {
+		t.Errorf("import with a bad line: %v", err)
+	}
+	if err := os.WriteFile(file, []byte(good+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"amplive", "events", "import", file, "--data-dir", data}, noEnv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "1 events: 1 applied, 0 duplicates") {
+		t.Errorf("import: %q (the refused batch must not have written imp-1)", out.String())
+	}
+}

@@ -25,7 +25,8 @@ import (
 
 const eventsUsage = `Usage:
   amplive events sign [--demo] [FILE|-]              print the Amplive-Signature header for a body
-  amplive events import FILE|- [--url URL] [flags]    send NDJSON events, one per line, in batches
+  amplive events import FILE|- [--url URL] [flags]    send NDJSON events (one per line), or CSV with --csv
+                                                      (one event per row; --map field=column,… renames)
   amplive events replay otto [--url URL] [flags]      replay the 20 real OTTO sessions in time order
 
 import and replay POST signed batches to URL/v1/events when --url is given, else apply them to the
@@ -118,6 +119,8 @@ func runEventsSend(ctx context.Context, cmd string, args []string, e env) error 
 	demo := f.fs.Bool("demo", false, "use the public demo webhook secret")
 	url := f.fs.String("url", "", "server base URL, e.g. http://localhost:8080; empty applies to the store directly")
 	batchSize := f.fs.Int("batch", 200, "events per batch (1–500)")
+	asCSV := f.fs.Bool("csv", false, "import: the source is CSV, one event per row (flat event types only)")
+	mapSpec := f.fs.String("map", "", "import --csv: field=column,… for columns not named like the event field (e.g. profile_id=customer_id,at=timestamp,loyalty.points=pts)")
 	webhookFlags(f)
 	storeFlags(f)
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -138,7 +141,12 @@ func runEventsSend(ctx context.Context, cmd string, args []string, e env) error 
 		lines, err = ottoLines()
 	case cmd == "replay":
 		return usageError{fmt.Sprintf("unknown replay %q: the one replay is otto", source)}
+	case *asCSV:
+		lines, err = csvSource(source, *mapSpec, e)
 	default:
+		if *mapSpec != "" {
+			return usageError{"--map needs --csv"}
+		}
 		lines, err = ndjsonLines(source, e)
 	}
 	if err != nil {
@@ -220,6 +228,20 @@ func ndjsonLines(name string, e env) ([][]byte, error) {
 		return nil, fmt.Errorf("%s line %d: %w", name, len(out)+1, err)
 	}
 	return out, nil
+}
+
+// csvSource reads a CSV file (or stdin) into wire events.
+func csvSource(name, mapSpec string, e env) ([][]byte, error) {
+	fieldOf, err := parseCSVMap(mapSpec)
+	if err != nil {
+		return nil, err
+	}
+	in, _, closeIn, err := openInput(name, e)
+	if err != nil {
+		return nil, err
+	}
+	defer closeIn()
+	return csvLines(in, fieldOf)
 }
 
 // ottoLines is the OTTO replay in wire form, newest event now.

@@ -69,3 +69,38 @@ func TestEventsReplayAndImport(t *testing.T) {
 		t.Errorf("import: %q (the refused batch must not have written imp-1)", out.String())
 	}
 }
+
+// TestCSVLines: one event per row, columns renamed by --map, dotted fields
+// nested, numbers typed, empty cells left out.
+func TestCSVLines(t *testing.T) {
+	t.Parallel()
+	in := "\ufeffevent_id,kind,customer,ts,first_name,loyalty.points,loyalty.tier\n" +
+		"e1,profile_updated,p1,2026-11-29T10:00:00Z,Ada,120,gold\n" +
+		"e2,profile_updated,p2,2026-11-29T10:00:00Z,,x7,\n"
+	fieldOf, err := parseCSVMap("id=event_id, type=kind,profile_id=customer,at=ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := csvLines(strings.NewReader(in), fieldOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"at":"2026-11-29T10:00:00Z","first_name":"Ada","id":"e1","loyalty":{"points":120,"tier":"gold"},"profile_id":"p1","type":"profile_updated"}`,
+		`{"at":"2026-11-29T10:00:00Z","id":"e2","loyalty":{"points":"x7"},"profile_id":"p2","type":"profile_updated"}`,
+	}
+	for i := range want {
+		if string(lines[i]) != want[i] {
+			t.Errorf("row %d:\n got %s\nwant %s", i+1, lines[i], want[i])
+		}
+	}
+	if _, err := csvLines(strings.NewReader(in), map[string]string{"id": "nope"}); err == nil {
+		t.Error("a --map column missing from the header was accepted")
+	}
+	if _, err := csvLines(strings.NewReader("id,type\n1,2,3\n"), nil); err == nil {
+		t.Error("a ragged row was accepted")
+	}
+	if _, err := parseCSVMap("id"); err == nil {
+		t.Error("--map without = accepted")
+	}
+}

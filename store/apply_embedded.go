@@ -45,7 +45,7 @@ func (l *docLocks) of(coll, id string) *sync.Mutex {
 // optimistic path's {_id, _v}, reads and decodes the whole collection. The
 // lock is what makes the read-modify-write safe, so the embedded store must
 // be written by this process only (it is: it listens on loopback for this
-// process).
+// process). The write itself waits for Store.sqliteWrites.
 func applySerialized[T any](ctx context.Context, s *Store, k docKind[T], id string, evs []content.Event, idx []int) (bool, error) {
 	coll := s.writeColl(k.coll)
 	cur, err := readCurrent(ctx, coll, k, id)
@@ -55,6 +55,8 @@ func applySerialized[T any](ctx context.Context, s *Store, k docKind[T], id stri
 	if !applyAll(k, &cur.doc, evs, idx) {
 		return false, nil
 	}
+	s.sqliteWrites.Lock()
+	defer s.sqliteWrites.Unlock()
 	_, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, versioned[T]{Doc: cur.doc, V: cur.ver + 1},
 		options.Replace().SetUpsert(true))
 	if err != nil {

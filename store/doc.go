@@ -14,6 +14,12 @@
 // demos and tests, not for production: it has no transactions or change
 // streams, and only _id lookups are served by an index (see StartEmbedded).
 //
+// Events are written by ApplyEvents: idempotent by the sender's event id,
+// last writer wins by event time, each document read and written by _id.
+// Concurrent writers of one document wait for each other in-process; on
+// MongoDB, writes are also conditional on a version field (_v), so that
+// replicas sharing the database lose no update either.
+//
 // Collections (database "amplive" by default): profiles, products,
 // campaigns, events. Times are stored as BSON dates (UTC, millisecond
 // precision); money is stored as int64 minor units.

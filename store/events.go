@@ -30,10 +30,12 @@ const eventsChunk = 1000
 
 // applyWorkers is how many documents (and, on the embedded store, event id
 // lookups) one ApplyEvents call works on at once. Each is a chain of round
-// trips, so overlapping a few of them keeps the store busy; SQLite commits
-// one write at a time anyway. Measured on the embedded store (2 vCPUs,
-// BenchmarkApplyEvents): 1 → 487 events/s, 4 → see README.
-var applyWorkers = 4
+// trips, so overlapping a few keeps the store busy. On the embedded store
+// (2 vCPUs, BenchmarkApplyEvents) 1 worker ingested about 470 events/s and
+// 2 to 8 about 640, where FerretDB's CPU and SQLite's single writer
+// (Store.sqliteWrites) cap it; on MongoDB, round-trip latency dominates and
+// more overlap pays off until the server is busy.
+const applyWorkers = 4
 
 // eventRecord is a document of the events collection: the proof that an
 // event was applied, keyed by the sender's event id.
@@ -57,7 +59,7 @@ type docGroup struct {
 
 // ApplyEvents applies validated events (content.ParseEvents) to the stored
 // profiles, products and campaigns, and reports how many it applied and how
-// many it skipped as duplicates. Each event is applied at most once, by its
+// many it skipped as duplicates. Each event takes effect once, by its
 // sender's id:
 //   - an id recorded in the events collection before, or earlier in the same
 //     batch, is a duplicate: acknowledged, counted, not applied;
@@ -70,7 +72,9 @@ type docGroup struct {
 //
 // The batch is grouped by document: each profile (or product, campaign) is
 // read by _id once, gets its events in batch order, and is written back
-// once, only if something changed (an event may create it). Event times are
+// once, only if something changed (an event may create it); up to 4
+// documents are worked on at once. An applied event that changed nothing (a
+// late cart snapshot) counts as applied. Event times are
 // truncated to milliseconds first, the precision they are stored with, so
 // that a re-applied event compares equal to its stored effect.
 //
@@ -98,8 +102,9 @@ type docGroup struct {
 // counts say what was applied and recorded or found duplicate until then,
 // and events not counted were not recorded, so sending the batch again is
 // harmless. A failed snapshot reload after the writes is returned too (the
-// events are then recorded; the background refresh catches up). After
-// Close the error is errClosed. ApplyEvents sets no deadline of its own.
+// events are then recorded; the background refresh catches up). Errors name
+// the server and the collection, never a profile. After Close the error is
+// errClosed. ApplyEvents sets no deadline of its own.
 func (s *Store) ApplyEvents(ctx context.Context, events []content.Event) (applied, duplicates int, err error) {
 	if len(events) == 0 {
 		return 0, 0, nil
@@ -153,16 +158,14 @@ func (s *Store) ApplyEvents(ctx context.Context, events []content.Event) (applie
 	ok, applyErr := parallel(len(groups), applyWorkers, func(i int) error {
 		g := groups[i]
 		c, err := s.applyGroup(ctx, g.key, evs, g.events)
+		if g.key.coll == CollProfiles && (c || err != nil) {
+			s.Invalidate(g.key.id) // after an error too: the write may have happened
+		}
 		if err != nil {
 			return fmt.Errorf("store: apply events to %s on %s: %w", g.key.coll, s.uri, err)
 		}
-		if c {
-			if g.key.coll == CollProfiles {
-				s.Invalidate(g.key.id)
-			}
-			if s.afterWrite != nil {
-				s.afterWrite()
-			}
+		if c && s.afterWrite != nil {
+			s.afterWrite()
 		}
 		changed[i] = c
 		return nil
@@ -176,20 +179,18 @@ func (s *Store) ApplyEvents(ctx context.Context, events []content.Event) (applie
 		}
 	}
 
-	n, dups, err := s.recordEvents(ctx, evs, done)
+	n, dups, recordErr := s.recordEvents(ctx, evs, done)
 	applied, duplicates = n, duplicates+dups
-	if err != nil {
-		err = fmt.Errorf("store: record events on %s: %w", s.uri, err)
+	if recordErr != nil {
+		recordErr = fmt.Errorf("store: record events on %s: %w", s.uri, recordErr)
 	}
-	if err = errors.Join(applyErr, err); err != nil {
-		return applied, duplicates, err
-	}
+	var refreshErr error
 	if catalogChanged {
 		if err := s.Refresh(ctx); err != nil {
-			return applied, duplicates, fmt.Errorf("store: events applied, but the catalog reload failed: %w", err)
+			refreshErr = fmt.Errorf("store: products or campaigns changed, but reloading them failed: %w", err)
 		}
 	}
-	return applied, duplicates, nil
+	return applied, duplicates, errors.Join(applyErr, recordErr, refreshErr)
 }
 
 // eventTarget returns the document ev changes.
@@ -414,7 +415,13 @@ func (s *Store) recordEvents(ctx context.Context, evs []content.Event, idx []int
 			ev := evs[i]
 			docs[j] = eventRecord{ID: ev.ID, Type: ev.Type, ProfileID: ev.ProfileID, At: ev.At, ReceivedAt: now}
 		}
+		if s.serialized {
+			s.sqliteWrites.Lock()
+		}
 		_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		if s.serialized {
+			s.sqliteWrites.Unlock()
+		}
 		d, err := countDuplicates(err)
 		if err != nil {
 			return recorded, dups, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -33,18 +34,29 @@ func benchEvents(r *rand.Rand, b, n, profiles int) []content.Event {
 	return evs
 }
 
+// benchOptimistic adds the optimistic write path to BenchmarkApplyEvents.
+var benchOptimistic = flag.Bool("bench-optimistic", false,
+	"BenchmarkApplyEvents: measure the optimistic (MongoDB) write path on the embedded store too (about 50 s a batch)")
+
 // BenchmarkApplyEvents measures sustained batched ingest into the embedded
 // store, over the wire: batches of 500 mixed events over 1000 existing
-// profiles of realistic size (about 1 KiB), on each write path. It reports
-// events/s; ms/batch is the time of one ApplyEvents call.
+// profiles of realistic size (about 1 KiB). It reports events/s; ms/batch is
+// the time of one ApplyEvents call.
 //
 //	go test ./store -run '^$' -bench ApplyEvents -benchtime 20x
+//
+// With -bench-optimistic it also measures the optimistic path on the
+// embedded store, the trap Open avoids: there every {_id, _v} write and the
+// $in lookup of event ids read the whole collection.
 func BenchmarkApplyEvents(b *testing.B) {
 	const (
 		batch    = 500
 		profiles = 1000
 	)
 	for _, wp := range writePaths {
+		if wp.path == writeOptimistic && !*benchOptimistic {
+			continue
+		}
 		b.Run("path="+wp.name, func(b *testing.B) {
 			s := newEventStore(b, wp.path, Config{})
 			r := rand.New(rand.NewPCG(5, 6))

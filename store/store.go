@@ -65,7 +65,12 @@ type Store struct {
 	// document's writes within this process on both.
 	serialized bool
 	docLocks   docLocks
-	refreshMu  sync.Mutex // serializes Refresh, so an older load never replaces a newer one
+	// sqliteWrites lets one ApplyEvents write command at a time reach the
+	// embedded store (serialized path only). SQLite has a single writer; more
+	// concurrent ones wait in its busy handler, which sleeps milliseconds at
+	// a time, and ingest got slower with every added writer.
+	sqliteWrites sync.Mutex
+	refreshMu    sync.Mutex // serializes Refresh, so an older load never replaces a newer one
 
 	eventsApplied, eventsDuplicate, writeConflicts atomic.Uint64
 

@@ -13,8 +13,8 @@ import (
 // keys configured every admin request is refused.
 func (s *Server) adminAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		if ok && got != "" {
+		scheme, got, ok := strings.Cut(c.GetHeader("Authorization"), " ")
+		if ok && strings.EqualFold(scheme, "Bearer") && got != "" { // the scheme is case-insensitive (RFC 7235)
 			for _, k := range s.adminKeys {
 				if subtle.ConstantTimeCompare([]byte(got), []byte(k)) == 1 {
 					c.Next()

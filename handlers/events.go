@@ -4,11 +4,19 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/amplive/amplive/amp"
 	"github.com/amplive/amplive/content"
+)
+
+// Event batches written at once, and how long a batch waits for its turn
+// by default (Deps.EventQueueWait).
+const (
+	eventWriters          = 2
+	defaultEventQueueWait = 5 * time.Second
 )
 
 // eventsAnswer is the JSON answer of an accepted POST /v1/events.
@@ -31,7 +39,9 @@ type invalidEventsBody struct {
 // amp.SignatureHeader). The batch is validated whole before anything is
 // written: 413 when too large, 401 signature_invalid, 422 invalid_events
 // with {index, pointer, message} for every problem, 503 store_unavailable
-// when the store fails (the sender retries; applied events are idempotent).
+// when the store fails and 503 busy (with Retry-After) when more batches
+// arrive than the store can take (the sender retries; applying is
+// idempotent).
 // 200 {"applied","duplicates"} means the store acknowledged every write and
 // the affected profiles' cached answers are already invalidated.
 func (s *Server) handleEvents() gin.HandlerFunc {
@@ -61,6 +71,19 @@ func (s *Server) handleEvents() gin.HandlerFunc {
 			b.Error.Message = "the batch was refused whole; nothing was written"
 			b.Error.Events = problems
 			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, b)
+			return
+		}
+		// Back-pressure: a few batches write at a time; the rest wait a
+		// little, then get 503 with Retry-After instead of a reply that the
+		// server's write timeout would cut off.
+		select {
+		case s.eventSlots <- struct{}{}:
+			defer func() { <-s.eventSlots }()
+		case <-time.After(s.eventWait):
+			c.Header("Retry-After", "2")
+			fail(c, http.StatusServiceUnavailable, CodeBusy, "too many event batches at once; retry after 2 s")
+			return
+		case <-c.Request.Context().Done():
 			return
 		}
 		applied, dups, err := s.store.ApplyEvents(c.Request.Context(), events)

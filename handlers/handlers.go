@@ -77,6 +77,9 @@ type Deps struct {
 	AdminKeys []string
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// EventQueueWait is how long an event batch waits for a writer before
+	// it gets 503 busy; default 5 s.
+	EventQueueWait time.Duration
 }
 
 // Server holds the dependencies that the route handlers share.
@@ -88,6 +91,9 @@ type Server struct {
 	adminKeys []string
 	log       *slog.Logger
 	now       func() time.Time
+
+	eventSlots chan struct{} // one token per event batch being written
+	eventWait  time.Duration
 }
 
 // New builds the HTTP handler: the gin engine with every route, wrapped in
@@ -103,7 +109,11 @@ func New(d Deps) (http.Handler, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.EventQueueWait <= 0 {
+		d.EventQueueWait = defaultEventQueueWait
+	}
 	s := &Server{store: d.Store, tokens: d.Tokens, cors: d.CORS, webhook: d.Webhook,
-		adminKeys: d.AdminKeys, log: d.Logger, now: d.Now}
+		adminKeys: d.AdminKeys, log: d.Logger, now: d.Now,
+		eventSlots: make(chan struct{}, eventWriters), eventWait: d.EventQueueWait}
 	return d.CORS.Browser().Handler(s.engine()), nil
 }

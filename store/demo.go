@@ -57,6 +57,7 @@ type googleProduct struct {
 // ottoEvent is one row of otto_events.csv.
 type ottoEvent struct {
 	TS      time.Time // UTC
+	Orig    time.Time // TS as in the file, before any shift: names orders
 	Session int
 	AID     string
 	Type    string // clicks, carts or orders
@@ -152,7 +153,7 @@ func applyOttoSession(p *content.Profile, events []ottoEvent) {
 			}
 		case "orders":
 			p.Purchases = append(p.Purchases, content.Purchase{
-				SKU: e.AID, OrderID: fmt.Sprintf("%s-%d", p.ID, e.TS.UnixMilli()), At: e.TS,
+				SKU: e.AID, OrderID: demoOrderID(p.ID, e), At: e.TS,
 			})
 			delete(cart, e.AID)
 		}
@@ -264,7 +265,8 @@ func readOttoEvents(fsys fs.FS) ([]ottoEvent, error) {
 		if err := errors.Join(err1, err2); err != nil || demoEventWeight[r[4]] == 0 {
 			return nil, fmt.Errorf("%s:%d: bad row %v", DemoEventsFile, i+2, r)
 		}
-		out = append(out, ottoEvent{TS: time.UnixMilli(ms).UTC(), Session: session, AID: r[3], Type: r[4]})
+		ts := time.UnixMilli(ms).UTC()
+		out = append(out, ottoEvent{TS: ts, Orig: ts, Session: session, AID: r[3], Type: r[4]})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].TS.Before(out[j].TS) })
 	return out, nil
@@ -442,7 +444,7 @@ func DemoEvents(fsys fs.FS, now time.Time) ([]content.Event, error) {
 				out[st.order].Items = addOrderItem(out[st.order].Items, item)
 			} else {
 				out = append(out, content.Event{ID: id, Type: content.EventOrderPlaced, ProfileID: profile, At: at,
-					OrderID: fmt.Sprintf("%s-%d", profile, e.TS.UnixMilli()), Items: []content.EventItem{item}})
+					OrderID: demoOrderID(profile, e), Items: []content.EventItem{item}})
 				st.order = len(out) - 1
 			}
 			st.cart = removeFromCart(st.cart, sku)
@@ -450,6 +452,13 @@ func DemoEvents(fsys fs.FS, now time.Time) ([]content.Event, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out, nil
+}
+
+// demoOrderID names an OTTO order by its profile and original time, the
+// same in the seeded data and in a replay, so a replayed order is the same
+// purchase, not a second one.
+func demoOrderID(profile string, e ottoEvent) string {
+	return fmt.Sprintf("%s-%d", profile, e.Orig.UnixMilli())
 }
 
 func addToCart(cart []content.EventItem, sku string) []content.EventItem {

@@ -31,6 +31,7 @@ type Embedded struct {
 	done   chan struct{} // closed when Run has returned
 	runErr error         // Run's result; read after done is closed
 
+	unlock   func() // releases the data directory's lock
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -48,7 +49,9 @@ type Embedded struct {
 // connection").
 //
 // dir must not contain '?', '#' or '%', which FerretDB would read as URI
-// syntax.
+// syntax. One process at a time may run the store in dir: while it does it
+// holds a lock on dir/amplive.lock, and another StartEmbedded there fails
+// with an error wrapping ErrDataDirInUse.
 func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
 	if logger == nil {
 		logger = slog.Default()
@@ -63,6 +66,10 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, fmt.Errorf("embedded store: create data directory: %w", err)
 	}
+	unlock, err := lockDir(abs)
+	if err != nil {
+		return nil, err
+	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
@@ -71,11 +78,12 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		SQLiteURL: "file:" + filepath.ToSlash(abs) + "/",
 	})
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("embedded store: start FerretDB in %s: %w", abs, err)
 	}
 
 	runCtx, cancel := context.WithCancel(context.Background())
-	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{})}
+	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{}), unlock: unlock}
 	go func() {
 		defer close(e.done)
 		e.runErr = f.Run(runCtx)
@@ -130,6 +138,7 @@ func (e *Embedded) Stop() error {
 	e.stopOnce.Do(func() {
 		e.cancel()
 		<-e.done
+		e.unlock()
 		e.stopErr = e.runErr
 	})
 	return e.stopErr

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -62,4 +63,27 @@ func TestEmbeddedStartStop(t *testing.T) {
 	if _, err := StartEmbedded(context.Background(), "/tmp/what?#", testLogger(nil)); err == nil {
 		t.Error("StartEmbedded accepted a directory with URI syntax in it")
 	}
+}
+
+// TestEmbeddedDirLock: a second embedded store in the same directory is
+// refused while the first runs, and allowed once it has stopped.
+func TestEmbeddedDirLock(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	first, err := StartEmbedded(ctx, dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := StartEmbedded(ctx, dir, slog.New(slog.DiscardHandler)); !errors.Is(err, ErrDataDirInUse) {
+		t.Fatalf("second start = %v, want ErrDataDirInUse", err)
+	}
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := StartEmbedded(ctx, dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("start after stop: %v", err)
+	}
+	_ = again.Stop()
 }

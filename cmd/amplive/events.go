@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ func runEvents(ctx context.Context, args []string, e env) error {
 		return usageError{"events needs a command: sign, import or replay"}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(e.stdout, eventsUsage)
+		return nil
 	case "sign":
 		return runEventsSign(args[1:], e)
 	case "import":
@@ -111,7 +115,7 @@ func orDash(s string) string {
 
 // sender delivers batches of wire-form events, to a server or a store.
 type sender interface {
-	send(ctx context.Context, batch [][]byte, firstLine int) (applied, dups int, err error)
+	send(ctx context.Context, batch [][]byte, where []string) (applied, dups int, err error)
 }
 
 func runEventsSend(ctx context.Context, cmd string, args []string, e env) error {
@@ -135,19 +139,21 @@ func runEventsSend(ctx context.Context, cmd string, args []string, e env) error 
 		return usageError{"--batch must be from 1 to 500"}
 	}
 	var lines [][]byte
+	var where []string // where each event came from, for error messages
 	var err error
 	switch {
 	case cmd == "replay" && source == "otto":
 		lines, err = ottoLines()
+		where = numbered("event", len(lines))
 	case cmd == "replay":
 		return usageError{fmt.Sprintf("unknown replay %q: the one replay is otto", source)}
 	case *asCSV:
-		lines, err = csvSource(source, *mapSpec, e)
+		lines, where, err = csvSource(source, *mapSpec, e)
 	default:
 		if *mapSpec != "" {
 			return usageError{"--map needs --csv"}
 		}
-		lines, err = ndjsonLines(source, e)
+		lines, where, err = ndjsonLines(source, e)
 	}
 	if err != nil {
 		return err
@@ -175,12 +181,12 @@ func runEventsSend(ctx context.Context, cmd string, args []string, e env) error 
 		}()
 		snd = &storeSender{st: st}
 	}
-	return sendAll(ctx, snd, lines, *batchSize, e)
+	return sendAll(ctx, snd, lines, where, *batchSize, e)
 }
 
 // sendAll sends lines in batches with a progress bar on a terminal, and
 // prints a summary. It stops at the first refused batch.
-func sendAll(ctx context.Context, snd sender, lines [][]byte, batch int, e env) error {
+func sendAll(ctx context.Context, snd sender, lines [][]byte, where []string, batch int, e env) error {
 	var bar *progressbar.ProgressBar
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar = progressbar.Default(int64(len(lines)), "sending events")
@@ -188,12 +194,13 @@ func sendAll(ctx context.Context, snd sender, lines [][]byte, batch int, e env) 
 	start := time.Now()
 	var applied, dups int
 	for i := 0; i < len(lines); i += batch {
-		b := lines[i:min(i+batch, len(lines))]
-		a, d, err := snd.send(ctx, b, i+1)
+		end := min(i+batch, len(lines))
+		b := lines[i:end]
+		a, d, err := snd.send(ctx, b, where[i:end])
 		applied += a
 		dups += d
 		if err != nil {
-			return fmt.Errorf("events %d–%d: %w (applied %d, duplicates %d before it)", i+1, i+len(b), err, applied, dups)
+			return fmt.Errorf("batch %s … %s (%d applied and %d duplicates before it): %w", where[i], where[end-1], applied, dups, err)
 		}
 		if bar != nil {
 			_ = bar.Add(len(b))
@@ -209,36 +216,50 @@ func sendAll(ctx context.Context, snd sender, lines [][]byte, batch int, e env) 
 	return nil
 }
 
-// ndjsonLines reads one JSON event per non-empty line.
-func ndjsonLines(name string, e env) ([][]byte, error) {
+// ndjsonLines reads one JSON event per non-empty line, with each event's
+// "line N".
+func ndjsonLines(name string, e env) ([][]byte, []string, error) {
 	in, _, closeIn, err := openInput(name, e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer closeIn()
 	var out [][]byte
+	var where []string
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), content.MaxBatchBytes)
+	n := 0
 	for sc.Scan() {
+		n++
 		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
 			out = append(out, append([]byte(nil), line...))
+			where = append(where, "line "+strconv.Itoa(n))
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s line %d: %w", name, len(out)+1, err)
+		return nil, nil, fmt.Errorf("%s line %d: %w", name, n+1, err)
 	}
-	return out, nil
+	return out, where, nil
+}
+
+// numbered labels n items "<what> 1" … "<what> n".
+func numbered(what string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = what + " " + strconv.Itoa(i+1)
+	}
+	return out
 }
 
 // csvSource reads a CSV file (or stdin) into wire events.
-func csvSource(name, mapSpec string, e env) ([][]byte, error) {
+func csvSource(name, mapSpec string, e env) ([][]byte, []string, error) {
 	fieldOf, err := parseCSVMap(mapSpec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in, _, closeIn, err := openInput(name, e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer closeIn()
 	return csvLines(in, fieldOf)
@@ -264,8 +285,8 @@ func joinBatch(lines [][]byte) []byte {
 	return append(append([]byte{'['}, bytes.Join(lines, []byte{','})...), ']')
 }
 
-// batchError reports refused events with their line numbers.
-func batchError(problems []content.EventError, firstLine int) error {
+// batchError reports refused events by where they came from.
+func batchError(problems []content.EventError, where []string) error {
 	var b strings.Builder
 	for i, p := range problems {
 		if i == 10 {
@@ -276,7 +297,11 @@ func batchError(problems []content.EventError, firstLine int) error {
 			fmt.Fprintf(&b, "\n  batch: %s", p.Message)
 			continue
 		}
-		fmt.Fprintf(&b, "\n  event %d %s: %s", firstLine+p.Index, p.Pointer, p.Message)
+		label := "event " + strconv.Itoa(p.Index+1)
+		if p.Index < len(where) {
+			label = where[p.Index]
+		}
+		fmt.Fprintf(&b, "\n  %s %s: %s", label, p.Pointer, p.Message)
 	}
 	return errors.New("refused, nothing in this batch was written:" + b.String())
 }
@@ -284,10 +309,10 @@ func batchError(problems []content.EventError, firstLine int) error {
 // storeSender applies batches to the store through content.ParseEvents.
 type storeSender struct{ st *store.Store }
 
-func (s *storeSender) send(ctx context.Context, lines [][]byte, firstLine int) (int, int, error) {
+func (s *storeSender) send(ctx context.Context, lines [][]byte, where []string) (int, int, error) {
 	evs, problems := content.ParseEvents(joinBatch(lines), time.Now())
 	if len(problems) > 0 {
-		return 0, 0, batchError(problems, firstLine)
+		return 0, 0, batchError(problems, where)
 	}
 	return s.st.ApplyEvents(ctx, evs)
 }
@@ -300,7 +325,7 @@ type httpSender struct {
 	client  *http.Client
 }
 
-func (h *httpSender) send(ctx context.Context, lines [][]byte, firstLine int) (int, int, error) {
+func (h *httpSender) send(ctx context.Context, lines [][]byte, where []string) (int, int, error) {
 	body := joinBatch(lines)
 	var last error
 	for try := 0; try < 4; try++ {
@@ -333,7 +358,7 @@ func (h *httpSender) send(ctx context.Context, lines [][]byte, firstLine int) (i
 		case res.StatusCode == http.StatusOK && err == nil:
 			return ans.Applied, ans.Duplicates, nil
 		case res.StatusCode == http.StatusUnprocessableEntity && len(ans.Error.Events) > 0:
-			return 0, 0, batchError(ans.Error.Events, firstLine)
+			return 0, 0, batchError(ans.Error.Events, where)
 		case res.StatusCode >= 500:
 			last = fmt.Errorf("server answered %d %s", res.StatusCode, ans.Error.Code)
 			continue

@@ -33,7 +33,8 @@ func TestEventsSign(t *testing.T) {
 
 // TestEventsReplayAndImport replays the OTTO sessions into an embedded
 // store (twice: the second time all duplicates), then imports NDJSON with a
-// bad line, which is refused with its line number and writes nothing.
+// bad line (after a blank one), which is refused naming its file line and
+// field, and writes nothing.
 func TestEventsReplayAndImport(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
@@ -55,7 +56,7 @@ func TestEventsReplayAndImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := run(ctx, []string{"amplive", "events", "import", file, "--data-dir", data}, noEnv, nil, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "event 2") || !strings.Contains(err.Error(), "nothing in this batch was written") {
+	if err == nil || !strings.Contains(err.Error(), "line 3 /color") || !strings.Contains(err.Error(), "nothing in this batch was written") {
 		t.Errorf("import with a bad line: %v", err)
 	}
 	if err := os.WriteFile(file, []byte(good+"\n"), 0o600); err != nil {
@@ -81,7 +82,7 @@ func TestCSVLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, err := csvLines(strings.NewReader(in), fieldOf)
+	lines, where, err := csvLines(strings.NewReader(in), fieldOf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,15 +90,18 @@ func TestCSVLines(t *testing.T) {
 		`{"at":"2026-11-29T10:00:00Z","first_name":"Ada","id":"e1","loyalty":{"points":120,"tier":"gold"},"profile_id":"p1","type":"profile_updated"}`,
 		`{"at":"2026-11-29T10:00:00Z","id":"e2","loyalty":{"points":"x7"},"profile_id":"p2","type":"profile_updated"}`,
 	}
+	if strings.Join(where, ",") != "line 2,line 3" {
+		t.Errorf("where = %q", where)
+	}
 	for i := range want {
 		if string(lines[i]) != want[i] {
 			t.Errorf("row %d:\n got %s\nwant %s", i+1, lines[i], want[i])
 		}
 	}
-	if _, err := csvLines(strings.NewReader(in), map[string]string{"id": "nope"}); err == nil {
+	if _, _, err := csvLines(strings.NewReader(in), map[string]string{"id": "nope"}); err == nil {
 		t.Error("a --map column missing from the header was accepted")
 	}
-	if _, err := csvLines(strings.NewReader("id,type\n1,2,3\n"), nil); err == nil {
+	if _, _, err := csvLines(strings.NewReader("id,type\n1,2,3\n"), nil); err == nil {
 		t.Error("a ragged row was accepted")
 	}
 	if _, err := parseCSVMap("id"); err == nil {

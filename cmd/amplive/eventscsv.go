@@ -41,14 +41,15 @@ func parseCSVMap(spec string) (map[string]string, error) {
 // are left out; "a.b" columns nest. Events with arrays (cart_updated,
 // order_placed) cannot be written as one row and are refused by validation
 // for lacking items. Rows whose width differs from the header are errors.
-func csvLines(r io.Reader, fieldOf map[string]string) ([][]byte, error) {
+// It also returns each event's "line N" (of its row's start).
+func csvLines(r io.Reader, fieldOf map[string]string) ([][]byte, []string, error) {
 	cr := csv.NewReader(r)
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("the CSV is empty: a header row is needed")
+		return nil, nil, errors.New("the CSV is empty: a header row is needed")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("CSV header: %w", err)
+		return nil, nil, fmt.Errorf("CSV header: %w", err)
 	}
 	colField := make([]string, len(header))
 	for i, h := range header {
@@ -64,18 +65,21 @@ func csvLines(r io.Reader, fieldOf map[string]string) ([][]byte, error) {
 			}
 		}
 		if !found {
-			return nil, usageError{fmt.Sprintf("--map %s=%s: no column %q in the CSV header", field, col, col)}
+			return nil, nil, usageError{fmt.Sprintf("--map %s=%s: no column %q in the CSV header", field, col, col)}
 		}
 	}
 	var out [][]byte
+	var where []string
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return out, where, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("CSV: %w", err)
+			return nil, nil, fmt.Errorf("CSV: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
+		where = append(where, "line "+strconv.Itoa(line))
 		ev := map[string]any{}
 		for i, cell := range rec {
 			if cell == "" {
@@ -85,7 +89,7 @@ func csvLines(r io.Reader, fieldOf map[string]string) ([][]byte, error) {
 		}
 		b, err := json.Marshal(ev)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, b)
 	}

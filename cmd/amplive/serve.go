@@ -148,6 +148,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if len(adminKeys) == 0 && *demo {
 		adminKeys = []string{demoAdminKey}
 	}
+	if *demo {
+		log.Warn("DEMO MODE: events are accepted with the public webhook secret (amp.DemoWebhookSecret) and profiles are readable with the public admin key " + demoAdminKey + "; keep a --demo server on loopback (the default) and never expose it")
+	}
 	for _, k := range adminKeys {
 		if len(k) < 16 && !*demo {
 			return usageError{"--admin-keys: each key needs at least 16 characters"}

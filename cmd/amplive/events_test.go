@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/amplive/amplive/amp"
+	"github.com/amplive/amplive/store"
 )
 
 // TestEventsSign: the printed header verifies for the body.
@@ -48,6 +50,18 @@ func TestEventsReplayAndImport(t *testing.T) {
 			t.Errorf("replay %d: %q, want it to contain %q", i+1, out.String(), want)
 		}
 	}
+	// The replay reached the profiles: otto-0's views and orders are there.
+	st, err := store.Open(ctx, store.Config{DataDir: data, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, found, err := st.LookupProfile(ctx, "otto-0")
+	_ = st.Close(ctx)
+	if err != nil || !found || len(p.RecentViews) == 0 || len(p.Purchases) == 0 || p.FieldTimes["cart"].IsZero() {
+		t.Fatalf("otto-0 after the replay: found %v, %d views, %d purchases, cart time %v, err %v",
+			found, len(p.RecentViews), len(p.Purchases), p.FieldTimes["cart"], err)
+	}
+
 	at := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	good := fmt.Sprintf(`{"id":"imp-1","type":"product_viewed","profile_id":"imp-p","at":%q,"sku":"GGOEGAEJ163316"}`, at)
 	bad := fmt.Sprintf(`{"id":"imp-2","type":"product_viewed","profile_id":"imp-p","at":%q,"sku":"GGOEGAEJ163316","color":"red"}`, at)
@@ -55,7 +69,7 @@ func TestEventsReplayAndImport(t *testing.T) {
 	if err := os.WriteFile(file, []byte(good+"\n\n"+bad+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := run(ctx, []string{"amplive", "events", "import", file, "--data-dir", data}, noEnv, nil, io.Discard, io.Discard)
+	err = run(ctx, []string{"amplive", "events", "import", file, "--data-dir", data}, noEnv, nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "line 3 /color") || !strings.Contains(err.Error(), "nothing in this batch was written") {
 		t.Errorf("import with a bad line: %v", err)
 	}

@@ -32,11 +32,24 @@ var signingMethod = jwt.SigningMethodHS256
 
 // Claims are the claims of an amplive token. Subject (sub) is the retailer's
 // profile id and is empty for campaign-wide tokens; Campaign (cmp) is the
-// campaign id. A valid token has at least one of them. RegisteredClaims also
-// carries aud (Audience), iss, iat and exp; times are whole seconds.
+// campaign id. A valid token has at least one of them. End (end) is an
+// evergreen, per-recipient countdown deadline in Unix seconds (UTC), 0 when
+// the token has none: "48 hours after this recipient's cart was abandoned"
+// is minted into the token instead of stored. RegisteredClaims also carries
+// aud (Audience), iss, iat and exp; times are whole seconds.
 type Claims struct {
 	Campaign string `json:"cmp,omitempty"`
+	End      int64  `json:"end,omitempty"`
 	jwt.RegisteredClaims
+}
+
+// EndTime is the evergreen deadline as a UTC instant, and whether the token
+// carries one.
+func (c *Claims) EndTime() (time.Time, bool) {
+	if c == nil || c.End <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(c.End, 0).UTC(), true
 }
 
 // Validate implements jwt.ClaimsValidator: it requires sub or cmp. The jwt
@@ -52,10 +65,13 @@ func (c *Claims) Validate() error {
 // campaign-wide token), Campaign the campaign id; at least one is required.
 // TTL is the lifetime (zero means DefaultTTL; negative is an error). Now is
 // the issue time (zero means time.Now()); it is truncated to whole seconds.
+// End, when set, is the recipient's own countdown deadline (the end claim,
+// whole seconds, UTC); it needs a Campaign, whose style the countdown uses.
 type TokenSpec struct {
 	Subject, Campaign string
 	TTL               time.Duration
 	Now               time.Time
+	End               time.Time
 }
 
 // Sign mints an HS256 token for spec with the ring's first key, whose kid goes
@@ -70,6 +86,9 @@ func (k *Keyring) Sign(spec TokenSpec, issuer string) (string, error) {
 	}
 	if spec.Subject == "" && spec.Campaign == "" {
 		return "", errors.New("amp: sign token: need a subject or a campaign")
+	}
+	if !spec.End.IsZero() && spec.Campaign == "" {
+		return "", errors.New("amp: sign token: an evergreen end needs a campaign")
 	}
 	if spec.TTL < 0 {
 		return "", fmt.Errorf("amp: sign token: negative TTL %s", spec.TTL)
@@ -87,6 +106,7 @@ func (k *Keyring) Sign(spec TokenSpec, issuer string) (string, error) {
 	now = now.Truncate(time.Second)
 	claims := &Claims{
 		Campaign: spec.Campaign,
+		End:      endClaim(spec.End),
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    issuer,
 			Subject:   spec.Subject,
@@ -190,4 +210,12 @@ func (v *Verifier) keyfunc(t *jwt.Token) (any, error) {
 		return nil, errKIDUnknown
 	}
 	return secret, nil
+}
+
+// endClaim is the end claim of t: Unix seconds, 0 for the zero time.
+func endClaim(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }

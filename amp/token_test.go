@@ -344,3 +344,28 @@ func TestSignRefusesOversized(t *testing.T) {
 		t.Errorf("a token Sign accepted fails Verify: %v", err)
 	}
 }
+
+// TestEvergreenEnd: a token can carry its recipient's own deadline.
+func TestEvergreenEnd(t *testing.T) {
+	t.Parallel()
+	k := DemoKeys()
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	end := now.Add(48 * time.Hour)
+	tok, err := k.Sign(TokenSpec{Subject: "p", Campaign: "cart-reminder", End: end, Now: now}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewVerifier(k, "", 0, func() time.Time { return now }).Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := c.EndTime(); !ok || !got.Equal(end) {
+		t.Errorf("EndTime = %v, %v; want %v", got, ok, end)
+	}
+	if _, ok := (&Claims{}).EndTime(); ok {
+		t.Error("a token without end reports one")
+	}
+	if _, err := k.Sign(TokenSpec{Subject: "p", End: end, Now: now}, ""); err == nil {
+		t.Error("an evergreen end without a campaign was signed")
+	}
+}

@@ -12,8 +12,10 @@ import (
 // {"items":{"ends_at","remaining_seconds","days","hours","minutes","seconds",
 // "ended","ends_at_text",…}} computed from the server clock at each request.
 // The end is written in the profile's zone when the token names a known
-// profile, else in the campaign's. A token minted for another campaign is
-// refused (401 token_invalid); an unknown campaign is a 404.
+// profile, else in the campaign's. A token with an end claim (evergreen)
+// counts down to its own deadline with the campaign's texts. A token minted
+// for another campaign is refused (401 token_invalid); an unknown campaign
+// is a 404.
 func (s *Server) handleCountdown() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("campaign")
@@ -25,6 +27,9 @@ func (s *Server) handleCountdown() gin.HandlerFunc {
 		if !ok {
 			fail(c, http.StatusNotFound, CodeCampaignNotFound, "no such campaign")
 			return
+		}
+		if end, ok := claimsOf(c).EndTime(); ok {
+			camp.EndsAt = end // evergreen: the recipient's own deadline, minted into the token
 		}
 		read := s.readProfile(c)
 		block := content.Countdown(camp, s.now(), read.Profile.TimeZone)

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/amplive/amplive/amp"
 )
 
 // TestEndpointShapes checks each endpoint's JSON against a golden file and
@@ -119,6 +123,20 @@ func TestRecommendationsContract(t *testing.T) {
 			}
 			seen[it["sku"]] = true
 		}
+	}
+}
+
+// TestEvergreenCountdown: a token's own deadline replaces the campaign's.
+func TestEvergreenCountdown(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, shared)
+	tok, err := testKeys(t).Sign(amp.TokenSpec{Subject: "otto-1", Campaign: "demo-sale", Now: testNow, End: testNow.Add(90 * time.Minute)}, testIssuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := get(t, h, "/v1/countdown/demo-sale", url.Values{"t": {tok}}, nil)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"remaining_seconds":5400`) || !strings.Contains(w.Body.String(), `"hours":1,"minutes":30`) {
+		t.Errorf("evergreen countdown: %d %s", w.Code, w.Body)
 	}
 }
 

@@ -27,6 +27,7 @@ func runToken(ctx context.Context, args []string, e env) error {
 	campaign := f.fs.String("campaign", "", "campaign id (cmp claim)")
 	ttl := f.fs.Duration("ttl", amp.DefaultTTL, "token lifetime (Gmail shows the AMP part for 30 days)")
 	demo := f.fs.Bool("demo", false, "sign with the public demo key")
+	endsIn := f.fs.Duration("ends-in", 0, "evergreen countdown: the recipient's own deadline, this long after minting (e.g. 48h); needs --campaign")
 	csvIn := f.fs.String("csv", "", "recipient CSV to read ('-' for stdin); writes it to stdout with an amp_token column")
 	idCol := f.fs.String("id-column", "", "with --csv: the column holding the profile id")
 	keyFlags(f)
@@ -41,8 +42,16 @@ func runToken(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	if *endsIn < 0 || (*endsIn > 0 && *campaign == "") {
+		return usageError{"--ends-in must be positive and needs --campaign"}
+	}
 	mint := func(subject string) (string, error) {
-		return keys.Sign(amp.TokenSpec{Subject: subject, Campaign: *campaign, TTL: *ttl, Now: time.Now()}, *f.values["token-issuer"])
+		now := time.Now()
+		spec := amp.TokenSpec{Subject: subject, Campaign: *campaign, TTL: *ttl, Now: now}
+		if *endsIn > 0 {
+			spec.End = now.Add(*endsIn)
+		}
+		return keys.Sign(spec, *f.values["token-issuer"])
 	}
 	if *csvIn == "" {
 		if *idCol != "" {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,12 +49,25 @@ func newEventsHandler(t *testing.T) (http.Handler, *store.Store) {
 		Webhook:   secrets,
 		AdminKeys: []string{adminKey},
 		Logger:    quietLogger(),
-		Now:       func() time.Time { return testNow },
+		Now:       tickingClock(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return h, st
+}
+
+// tickingClock starts at testNow and moves one millisecond per reading, so
+// writes made "now" one after another are ordered, as on a real clock.
+func tickingClock() func() time.Time {
+	var mu sync.Mutex
+	n := 0
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return testNow.Add(time.Duration(n) * time.Millisecond)
+	}
 }
 
 // post sends body to /v1/events signed with secret at instant at ("" secret: unsigned).

@@ -1,0 +1,72 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func putCampaign(t *testing.T, h http.Handler, id, body, auth string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPut, "/v1/campaigns/"+id, strings.NewReader(body))
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// TestCampaignPut: the admin API sets a campaign's end from an instant or a
+// local time with DST rules; refused bodies name the field; the countdown
+// follows at once.
+func TestCampaignPut(t *testing.T) {
+	h, _ := newEventsHandler(t)
+	bearer := "Bearer " + adminKey
+	cases := []struct {
+		name, id, body string
+		want           int
+		field, ends    string
+	}{
+		{"instant", "xmas", `{"name":"Christmas","ends_at":"2026-12-24T17:00:00Z","time_zone":"Europe/Berlin","expired_text":"Too late!"}`, 200, "", "2026-12-24T17:00:00Z"},
+		{"local time", "xmas", `{"ends_at_local":"2026-12-24T20:00:00","time_zone":"Europe/Berlin"}`, 200, "", "2026-12-24T19:00:00Z"},
+		{"skipped local time", "spring", `{"ends_at_local":"2027-03-28T02:30:00","time_zone":"Europe/Berlin"}`, 422, "ends_at_local", ""},
+		{"doubled local time", "fall", `{"ends_at_local":"2026-11-01T01:30:00","time_zone":"America/New_York"}`, 422, "ends_at_local", ""},
+		{"doubled, later picked", "fall", `{"ends_at_local":"2026-11-01T01:30:00","time_zone":"America/New_York","pick":"later"}`, 200, "", "2026-11-01T06:30:00Z"},
+		{"unknown zone", "x", `{"ends_at_local":"2026-12-01T10:00:00","time_zone":"Mars/Base"}`, 422, "time_zone", ""},
+		{"both ends", "x", `{"ends_at":"2026-12-01T10:00:00Z","ends_at_local":"2026-12-01T10:00:00","time_zone":"UTC"}`, 422, "ends_at", ""},
+		{"unknown field", "x", `{"ends":"2026-12-01T10:00:00Z"}`, 422, "", ""},
+		{"nothing named", "x", `{}`, 422, "", ""},
+		{"bad id", "a%20b", `{"name":"x"}`, 422, "id", ""},
+	}
+	for _, tc := range cases {
+		w := putCampaign(t, h, tc.id, tc.body, bearer)
+		if w.Code != tc.want {
+			t.Errorf("%s: %d, want %d: %s", tc.name, w.Code, tc.want, w.Body)
+			continue
+		}
+		var b struct {
+			Campaign struct {
+				EndsAt string `json:"ends_at"`
+			} `json:"campaign"`
+			Error struct{ Code, Field, Message string } `json:"error"`
+		}
+		_ = json.Unmarshal(w.Body.Bytes(), &b)
+		if tc.want == 200 && b.Campaign.EndsAt != tc.ends {
+			t.Errorf("%s: ends_at %q, want %q", tc.name, b.Campaign.EndsAt, tc.ends)
+		}
+		if tc.want == 422 && (b.Error.Code != "invalid_campaign" || b.Error.Field != tc.field || b.Error.Message == "") {
+			t.Errorf("%s: error %+v, want field %q", tc.name, b.Error, tc.field)
+		}
+	}
+	if w := putCampaign(t, h, "xmas", `{"name":"x"}`, ""); w.Code != http.StatusUnauthorized {
+		t.Errorf("without the admin key: %d", w.Code)
+	}
+	w := get(t, h, "/v1/countdown/xmas", url.Values{"t": {mint(t, "", "xmas")}}, nil)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"ends_at":"2026-12-24T19:00:00Z"`) || !strings.Contains(w.Body.String(), `"expired_text":"Too late!"`) {
+		t.Errorf("countdown after PUT: %d %s", w.Code, w.Body)
+	}
+}

@@ -6,17 +6,18 @@ import "time"
 // is whole seconds left (rounded down) and is split into Days, Hours,
 // Minutes and Seconds; all are 0 once Ended.
 type CountdownItem struct {
-	Campaign         string `json:"campaign"`
-	EndsAt           string `json:"ends_at"` // RFC 3339, UTC
-	RemainingSeconds int64  `json:"remaining_seconds"`
-	Days             int64  `json:"days"`
-	Hours            int64  `json:"hours"`
-	Minutes          int64  `json:"minutes"`
-	Seconds          int64  `json:"seconds"`
-	Ended            bool   `json:"ended"`
-	EndsAtText       string `json:"ends_at_text"`           // the end in the reader's zone
-	TimeZone         string `json:"time_zone"`              // IANA zone of EndsAtText
-	ExpiredText      string `json:"expired_text,omitempty"` // the campaign's text for after the end
+	Campaign         string          `json:"campaign"`
+	EndsAt           string          `json:"ends_at"` // RFC 3339, UTC
+	RemainingSeconds int64           `json:"remaining_seconds"`
+	Days             int64           `json:"days"`
+	Hours            int64           `json:"hours"`
+	Minutes          int64           `json:"minutes"`
+	Seconds          int64           `json:"seconds"`
+	Ended            bool            `json:"ended"`
+	EndsAtText       string          `json:"ends_at_text"`           // the end in the reader's zone
+	TimeZone         string          `json:"time_zone"`              // IANA zone of EndsAtText
+	ExpiredText      string          `json:"expired_text,omitempty"` // the campaign's text for after the end
+	Labels           CountdownLabels `json:"labels"`                 // unit words; see CountdownBlock.Localize
 }
 
 // CountdownBlock is the JSON answer of GET /v1/countdown/{campaign}:
@@ -32,7 +33,8 @@ const EndsAtLayout = "Mon 2 Jan 2006, 15:04 MST"
 // Countdown computes campaign c's countdown at server instant now (taken in
 // UTC), with the end written in zone, an IANA name: the reader's zone when
 // known, else the campaign's, else UTC. An empty or unknown zone falls back
-// in that order. Values are computed per call and never cached.
+// in that order. Values are computed per call and never cached. Labels are
+// English; call Localize for the reader's language.
 func Countdown(c Campaign, now time.Time, zone string) CountdownBlock {
 	loc, name := resolveZone(zone, c.TimeZone)
 	end := c.EndsAt.UTC()
@@ -46,14 +48,18 @@ func Countdown(c Campaign, now time.Time, zone string) CountdownBlock {
 	left := int64(end.Sub(now.UTC()) / time.Second)
 	if left <= 0 {
 		it.Ended = true
-		return CountdownBlock{Items: it}
+		b := CountdownBlock{Items: it}
+		b.Localize("")
+		return b
 	}
 	it.RemainingSeconds = left
 	it.Days = left / 86400
 	it.Hours = left % 86400 / 3600
 	it.Minutes = left % 3600 / 60
 	it.Seconds = left % 60
-	return CountdownBlock{Items: it}
+	b := CountdownBlock{Items: it}
+	b.Localize("")
+	return b
 }
 
 // resolveZone loads the first valid IANA zone among names, else UTC.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestCountdown(t *testing.T) {
@@ -35,7 +36,7 @@ func TestCountdown(t *testing.T) {
 			t.Parallel()
 			tc.want.Campaign, tc.want.EndsAt, tc.want.ExpiredText = "sale", "2026-12-02T18:00:00Z", "Over."
 			got := Countdown(camp, tc.now, tc.zone).Items
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreFields(CountdownItem{}, "Labels")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -59,5 +60,30 @@ func TestLoadZone(t *testing.T) {
 	}
 	if b, _ := LoadZone("Europe/Berlin"); a != b {
 		t.Error("not memoised")
+	}
+}
+
+func TestCountdownLabels(t *testing.T) {
+	t.Parallel()
+	end := time.Date(2026, 12, 2, 18, 0, 0, 0, time.UTC)
+	camp := Campaign{ID: "sale", EndsAt: end}
+	cases := []struct {
+		locale string
+		left   time.Duration
+		want   CountdownLabels
+	}{
+		{"en-US", 24*time.Hour + time.Hour + 2*time.Minute + 1*time.Second, CountdownLabels{"day", "hour", "minutes", "second"}},
+		{"de-DE", 2*24*time.Hour + 2*time.Hour + time.Minute + 5*time.Second, CountdownLabels{"Tage", "Stunden", "Minute", "Sekunden"}},
+		{"fr_FR", 5 * time.Second, CountdownLabels{"jour", "heure", "minute", "secondes"}},
+		{"ja", time.Hour, CountdownLabels{"日", "時間", "分", "秒"}},
+		{"", 3 * time.Hour, CountdownLabels{"days", "hours", "minutes", "seconds"}},
+		{"xx-YY", time.Minute, CountdownLabels{"days", "hours", "minute", "seconds"}},
+	}
+	for _, tc := range cases {
+		b := Countdown(camp, end.Add(-tc.left), "")
+		b.Localize(tc.locale)
+		if diff := cmp.Diff(tc.want, b.Items.Labels); diff != "" {
+			t.Errorf("%q %v (-want +got):\n%s", tc.locale, tc.left, diff)
+		}
 	}
 }

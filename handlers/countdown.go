@@ -33,6 +33,7 @@ func (s *Server) handleCountdown() gin.HandlerFunc {
 		}
 		read := s.readProfile(c)
 		block := content.Countdown(camp, s.now(), read.Profile.TimeZone)
+		block.Localize(read.Profile.Locale)
 		block.Fallback = read.Fallback
 		c.JSON(http.StatusOK, block)
 	}

@@ -94,6 +94,7 @@ type Server struct {
 
 	eventSlots chan struct{} // one token per event batch being written
 	eventWait  time.Duration
+	images     *imageCache // rendered countdown images of the current second
 }
 
 // New builds the HTTP handler: the gin engine with every route, wrapped in
@@ -114,6 +115,6 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{store: d.Store, tokens: d.Tokens, cors: d.CORS, webhook: d.Webhook,
 		adminKeys: d.AdminKeys, log: d.Logger, now: d.Now,
-		eventSlots: make(chan struct{}, eventWriters), eventWait: d.EventQueueWait}
+		eventSlots: make(chan struct{}, eventWriters), eventWait: d.EventQueueWait, images: newImageCache()}
 	return d.CORS.Browser().Handler(s.engine()), nil
 }

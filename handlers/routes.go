@@ -23,7 +23,11 @@ func (s *Server) engine() *gin.Engine {
 	live.GET("/recommendations", s.handleRecommendations())
 	live.GET("/cart", s.handleCart())
 	live.GET("/profile", s.handleProfile())
-	live.GET("/countdown/:campaign", s.handleCountdown())
+
+	// The countdown JSON shares its route with the countdown images
+	// (/v1/countdown/{campaign}.gif|.png), which answer before the JSON
+	// chain: no AMP CORS, an optional token, and never an error status.
+	r.GET("/v1/countdown/:campaign", s.countdownImage(), s.noStore(), s.ampCORS(), s.token(), s.handleCountdown())
 
 	// Server-to-server: signed event webhooks, their schema, admin reads.
 	r.POST("/v1/events", s.noStore(), s.handleEvents())

@@ -1,0 +1,165 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/amplive/amplive/amp"
+	"github.com/amplive/amplive/content"
+)
+
+// Countdown images: the GIF animates this many one-second frames.
+const (
+	gifFrames        = 60
+	imageStatusHdr   = "Amplive-Image-Status" // why a neutral image was sent
+	imageCacheHdr    = "Amplive-Image-Cache"  // "hit" or "miss": whether this request rendered
+	imageCacheMaxAge = 3 * time.Second        // rendered images older than this are dropped
+)
+
+// imageCache shares rendered countdown images between the opens of one
+// second: the key names the image completely (kind, campaign, end, remaining
+// seconds), and one render per key runs at a time.
+type imageCache struct {
+	flight singleflight.Group
+	mu     sync.Mutex
+	items  map[string]imageEntry
+}
+
+type imageEntry struct {
+	body []byte
+	at   time.Time
+}
+
+func newImageCache() *imageCache { return &imageCache{items: map[string]imageEntry{}} }
+
+// get returns the image for key, rendering it with render on a miss; hit
+// reports whether it came from the cache (or a concurrent render).
+func (ic *imageCache) get(key string, now time.Time, render func() ([]byte, error)) (body []byte, hit bool, err error) {
+	ic.mu.Lock()
+	if e, ok := ic.items[key]; ok {
+		ic.mu.Unlock()
+		return e.body, true, nil
+	}
+	ic.mu.Unlock()
+	rendered := false // set by the one caller whose render runs (Do runs it in that caller's goroutine)
+	v, err, _ := ic.flight.Do(key, func() (any, error) {
+		ic.mu.Lock()
+		e, ok := ic.items[key] // a render that finished just before Do began
+		ic.mu.Unlock()
+		if ok {
+			return e.body, nil
+		}
+		rendered = true
+		b, err := render()
+		if err != nil {
+			return nil, err
+		}
+		ic.mu.Lock()
+		for k, e := range ic.items { // small: a few keys per hot campaign
+			if now.Sub(e.at) > imageCacheMaxAge {
+				delete(ic.items, k)
+			}
+		}
+		ic.items[key] = imageEntry{body: b, at: now}
+		ic.mu.Unlock()
+		return b, nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return v.([]byte), !rendered, nil
+}
+
+// countdownImage serves GET /v1/countdown/{campaign}.gif and .png — the
+// countdown as an animated GIF (gifFrames one-second frames, looping, frame
+// 0 = the time left at this request) or a static PNG, for the HTML part of
+// emails. The token (t) is optional for campaign-wide timers and required
+// for evergreen ones. An image URL never answers an error status (image
+// proxies cache those): an unknown campaign, a bad or expired token or any
+// failure gets 200 with a neutral image and Amplive-Image-Status saying why.
+// Other paths pass through to the JSON chain.
+func (s *Server) countdownImage() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		param := c.Param("campaign")
+		id, kind, isImage := strings.Cut(param, ".")
+		if !isImage {
+			c.Next()
+			return
+		}
+		c.Abort()
+		h := c.Writer.Header()
+		h.Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
+		h.Set("Pragma", "no-cache")
+		h.Set("Expires", "0")
+		if kind != "gif" && kind != "png" {
+			kind = "gif"
+			s.neutralImage(c, kind, "not_found")
+			return
+		}
+		camp, ok := s.store.Campaign(id)
+		if !ok {
+			s.neutralImage(c, kind, "campaign_not_found")
+			return
+		}
+		if raw := c.Query("t"); raw != "" {
+			claims, err := s.tokens.Verify(raw)
+			if err != nil {
+				s.neutralImage(c, kind, amp.TokenErrorCode(err))
+				return
+			}
+			if claims.Campaign != "" && claims.Campaign != id {
+				s.neutralImage(c, kind, CodeTokenInvalid)
+				return
+			}
+			if end, ok := claims.EndTime(); ok {
+				camp.EndsAt = end
+			}
+		}
+		now := s.now()
+		remaining := int64(camp.EndsAt.Sub(now) / time.Second)
+		if remaining < 0 {
+			remaining = 0
+		}
+		style := content.CountdownStyle{ExpiredText: camp.ExpiredText}
+		key := kind + "|" + id + "|" + strconv.FormatInt(camp.EndsAt.Unix(), 10) + "|" + strconv.FormatInt(remaining, 10)
+		body, hit, err := s.images.get(key, now, func() ([]byte, error) {
+			if kind == "png" {
+				return content.RenderCountdownPNG(style, remaining)
+			}
+			return content.RenderCountdownGIF(style, remaining, gifFrames)
+		})
+		if err != nil {
+			s.log.Error("countdown image: render failed", "request_id", c.GetString(requestIDHeader), "err", err)
+			s.neutralImage(c, kind, CodeInternal)
+			return
+		}
+		if hit {
+			h.Set(imageCacheHdr, "hit")
+		} else {
+			h.Set(imageCacheHdr, "miss")
+		}
+		c.Data(http.StatusOK, "image/"+kind, body)
+	}
+}
+
+// neutralImage answers 200 with a plain image and the reason in a header.
+func (s *Server) neutralImage(c *gin.Context, kind, reason string) {
+	c.Header(imageStatusHdr, reason)
+	body, _, err := s.images.get("neutral|"+kind, time.Time{}, func() ([]byte, error) {
+		if kind == "png" {
+			return content.RenderNeutralPNG(content.CountdownStyle{}, "")
+		}
+		return content.RenderNeutralGIF(content.CountdownStyle{}, "")
+	})
+	if err != nil {
+		c.Status(http.StatusOK) // nothing renders: an empty 200 still beats a cached error
+		return
+	}
+	c.Data(http.StatusOK, "image/"+kind, body)
+}

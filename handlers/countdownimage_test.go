@@ -1,0 +1,121 @@
+package handlers_test
+
+import (
+	"bytes"
+	"image/gif"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/amplive/amplive/amp"
+	"github.com/amplive/amplive/content"
+)
+
+func getImage(t *testing.T, h http.Handler, path string, q url.Values) *httptest.ResponseRecorder {
+	t.Helper()
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+	return w
+}
+
+// TestCountdownImages: the GIF is the countdown as of the request (the same
+// bytes content renders for the remaining seconds), with no-cache headers;
+// failures still get 200 and an image, saying why in a header.
+func TestCountdownImages(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, shared)
+	camp, ok := shared.Campaign("demo-sale")
+	if !ok {
+		t.Fatal("no demo-sale campaign")
+	}
+	remaining := int64(camp.EndsAt.Sub(testNow) / time.Second)
+	want, err := content.RenderCountdownGIF(content.CountdownStyle{ExpiredText: camp.ExpiredText}, remaining, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := getImage(t, h, "/v1/countdown/demo-sale.gif", nil)
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "image/gif" {
+		t.Fatalf("status %d, type %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	for k, v := range map[string]string{"Cache-Control": "no-store, no-cache, must-revalidate, max-age=0", "Pragma": "no-cache", "Expires": "0"} {
+		if got := w.Header().Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if !bytes.Equal(w.Body.Bytes(), want) {
+		t.Error("the GIF differs from the countdown rendered for the remaining time at the request")
+	}
+	g, err := gif.DecodeAll(bytes.NewReader(w.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Image) != 60 || g.LoopCount != 0 || g.Delay[0] != 100 {
+		t.Errorf("frames %d, loop %d, delay %d; want 60, 0, 100", len(g.Image), g.LoopCount, g.Delay[0])
+	}
+	if p := getImage(t, h, "/v1/countdown/demo-sale.png", nil); p.Code != 200 || p.Header().Get("Content-Type") != "image/png" {
+		t.Errorf("png: %d %q", p.Code, p.Header().Get("Content-Type"))
+	} else if _, err := png.Decode(bytes.NewReader(p.Body.Bytes())); err != nil {
+		t.Errorf("png does not decode: %v", err)
+	}
+
+	// An evergreen token counts down to its own deadline.
+	tok, _ := testKeys(t).Sign(amp.TokenSpec{Subject: "otto-1", Campaign: "demo-sale", Now: testNow, End: testNow.Add(90 * time.Second)}, testIssuer)
+	ever := getImage(t, h, "/v1/countdown/demo-sale.gif", url.Values{"t": {tok}})
+	wantEver, _ := content.RenderCountdownGIF(content.CountdownStyle{ExpiredText: camp.ExpiredText}, 90, 60)
+	if !bytes.Equal(ever.Body.Bytes(), wantEver) {
+		t.Error("evergreen GIF is not the 90-second countdown")
+	}
+
+	neutral := []struct{ name, path, token, reason string }{
+		{"unknown campaign", "/v1/countdown/nope.gif", "", "campaign_not_found"},
+		{"bad token", "/v1/countdown/demo-sale.gif", "garbage", "token_invalid"},
+		{"other campaign's token", "/v1/countdown/demo-sale.png", mint(t, "otto-1", "other"), "token_invalid"},
+		{"unknown image kind", "/v1/countdown/demo-sale.jpg", "", "not_found"},
+	}
+	for _, tc := range neutral {
+		q := url.Values{}
+		if tc.token != "" {
+			q.Set("t", tc.token)
+		}
+		w := getImage(t, h, tc.path, q)
+		if w.Code != http.StatusOK || w.Header().Get("Amplive-Image-Status") != tc.reason || w.Body.Len() == 0 {
+			t.Errorf("%s: %d, status %q, %d bytes; want 200 %q with an image", tc.name, w.Code, w.Header().Get("Amplive-Image-Status"), w.Body.Len(), tc.reason)
+		}
+	}
+}
+
+// TestCountdownImageRendersOncePerSecond: 200 opens of one campaign in the
+// same second render one GIF.
+func TestCountdownImageRendersOncePerSecond(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, shared)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	misses := 0
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := getImage(t, h, "/v1/countdown/demo-sale.gif", nil)
+			if w.Code != http.StatusOK {
+				t.Errorf("status %d", w.Code)
+			}
+			if w.Header().Get("Amplive-Image-Cache") == "miss" {
+				mu.Lock()
+				misses++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if misses != 1 {
+		t.Errorf("%d renders for 200 requests in one second, want 1", misses)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"image/gif"
 	"image/png"
 	"math"
-	"os"
 	"sync"
 	"testing"
 )
@@ -459,33 +458,4 @@ func BenchmarkRenderCountdownPNG(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(out)), "bytes/png")
-}
-
-func TestDumpTmp(t *testing.T) {
-	dir := "/tmp/cdimg"
-	os.MkdirAll(dir, 0o755)
-	w := func(n string, b []byte, err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(dir+"/"+n, b, 0o644)
-	}
-	b, err := RenderCountdownPNG(CountdownStyle{}, 3*86400+4*3600+5*60+6)
-	w("default.png", b, err)
-	b, err = RenderCountdownPNG(CountdownStyle{}, 400*86400+4*3600+5*60+6)
-	w("400d.png", b, err)
-	b, err = RenderCountdownPNG(CountdownStyle{Width: 300, Height: 80, Background: color.RGBA{0xFF, 0xF4, 0xE0, 0xFF}, Text: color.RGBA{0xC0, 0x10, 0x20, 0xFF}, Label: color.RGBA{0x40, 0x40, 0x40, 0xFF}, Labels: [4]string{"TAGE", "STUNDEN", "MINUTEN", "SEKUNDEN"}}, 2*86400+61)
-	w("custom.png", b, err)
-	b, err = RenderCountdownPNG(CountdownStyle{Width: 120, Height: 40}, 90061)
-	w("small.png", b, err)
-	b, err = RenderCountdownPNG(CountdownStyle{}, 0)
-	w("expired.png", b, err)
-	b, err = RenderCountdownPNG(CountdownStyle{Width: 120, Height: 40, ExpiredText: "This very special limited offer has unfortunately come to its end"}, 0)
-	w("expiredsmall.png", b, err)
-	b, err = RenderNeutralPNG(CountdownStyle{}, "Countdown unavailable")
-	w("neutral.png", b, err)
-	b, err = RenderCountdownPNG(CountdownStyle{}, math.MaxInt64)
-	w("max.png", b, err)
-	b, err = RenderCountdownGIF(CountdownStyle{}, 3*86400+4*3600+5*60+6, 60)
-	w("default.gif", b, err)
 }

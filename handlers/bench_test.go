@@ -35,3 +35,24 @@ func BenchmarkCacheHit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCountdownGIFCached measures serving a countdown GIF already
+// rendered for this second (the common case under load):
+// go test ./handlers -run '^$' -bench CountdownGIF -benchmem
+func BenchmarkCountdownGIFCached(b *testing.B) {
+	h := newHandler(b, shared)
+	req := httptest.NewRequest(http.MethodGet, "/v1/countdown/demo-sale.gif", nil)
+	h.ServeHTTP(httptest.NewRecorder(), req) // render once
+	b.ReportAllocs()
+	b.ResetTimer()
+	var size int
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
+		}
+		size = w.Body.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/gif")
+}

@@ -6,10 +6,10 @@ import "strings"
 // in the reader's language and in the number's grammatical form ("1 day",
 // "2 days"; "1 Tag", "2 Tage").
 type CountdownLabels struct {
-	Days    string `json:"days"`
-	Hours   string `json:"hours"`
-	Minutes string `json:"minutes"`
-	Seconds string `json:"seconds"`
+	Days    string `bson:"days,omitempty" json:"days"`
+	Hours   string `bson:"hours,omitempty" json:"hours"`
+	Minutes string `bson:"minutes,omitempty" json:"minutes"`
+	Seconds string `bson:"seconds,omitempty" json:"seconds"`
 }
 
 // unitWords holds, per language, [unit][0] for a count of one and [unit][1]

@@ -285,6 +285,7 @@ func ApplyCampaignEvent(c *Campaign, ev Event) bool {
 	field("ends_at", cp.EndsAt != nil, func() { c.EndsAt = cp.EndsAt.UTC() })
 	field("time_zone", cp.TimeZone != nil, func() { c.TimeZone = *cp.TimeZone })
 	field("expired_text", cp.ExpiredText != nil, func() { c.ExpiredText = *cp.ExpiredText })
+	field("style", cp.Style != nil, func() { st := *cp.Style; c.Style = &st })
 	if c.ID == "" {
 		c.ID = cp.ID
 		changed = true

@@ -470,7 +470,26 @@ func (cv *converter) campaignPatch(obj map[string]any) *CampaignPatch {
 	if t, ok := cv.instant(obj, "ends_at", "/ends_at"); ok {
 		c.EndsAt = &t
 	}
+	if st, ok := obj["style"].(map[string]any); ok {
+		c.Style = campaignStyle(st)
+	}
 	return c
+}
+
+// campaignStyle reads a schema-valid style object.
+func campaignStyle(st map[string]any) *CampaignStyle {
+	str := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
+	out := &CampaignStyle{Background: str(st, "background"), Text: str(st, "text"), Label: str(st, "label")}
+	if n, ok := intValue(st["width"]); ok {
+		out.Width = int(n)
+	}
+	if n, ok := intValue(st["height"]); ok {
+		out.Height = int(n)
+	}
+	if l, ok := st["labels"].(map[string]any); ok {
+		out.Labels = CountdownLabels{Days: str(l, "days"), Hours: str(l, "hours"), Minutes: str(l, "minutes"), Seconds: str(l, "seconds")}
+	}
+	return out
 }
 
 // stringPtr returns a pointer to v's string, or nil when v is not a string.

@@ -83,6 +83,7 @@ type CampaignPatch struct {
 	EndsAt      *time.Time
 	TimeZone    *string
 	ExpiredText *string
+	Style       *CampaignStyle // replaces the whole style
 }
 
 // EventError is one reason an event was refused: Index is its position in

@@ -90,11 +90,38 @@ func MarshalEvent(ev Event) ([]byte, error) {
 			if c.EndsAt != nil {
 				m["ends_at"] = c.EndsAt.UTC().Format(time.RFC3339Nano)
 			}
+			if st := c.Style; st != nil {
+				sm := map[string]any{}
+				putNonEmpty(sm, "background", st.Background)
+				putNonEmpty(sm, "text", st.Text)
+				putNonEmpty(sm, "label", st.Label)
+				if st.Width > 0 {
+					sm["width"] = st.Width
+				}
+				if st.Height > 0 {
+					sm["height"] = st.Height
+				}
+				if st.Labels != (CountdownLabels{}) {
+					lm := map[string]any{}
+					putNonEmpty(lm, "days", st.Labels.Days)
+					putNonEmpty(lm, "hours", st.Labels.Hours)
+					putNonEmpty(lm, "minutes", st.Labels.Minutes)
+					putNonEmpty(lm, "seconds", st.Labels.Seconds)
+					sm["labels"] = lm
+				}
+				m["style"] = sm
+			}
 		}
 	default:
 		return nil, fmt.Errorf("marshal event %q: unknown type %q", ev.ID, ev.Type)
 	}
 	return json.Marshal(m)
+}
+
+func putNonEmpty(m map[string]any, key, v string) {
+	if v != "" {
+		m[key] = v
+	}
 }
 
 func putString(m map[string]any, key string, v *string) {

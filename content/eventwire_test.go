@@ -23,7 +23,8 @@ func TestMarshalEventRoundTrip(t *testing.T) {
 			Attributes: map[string]*string{"vip": ptr("yes"), "old": nil}}},
 		{ID: "pr1", Type: EventProductUpdated, At: at, Product: &ProductPatch{
 			SKU: "A", Title: ptr("Tee"), Price: ptr(int64(2500)), Currency: ptr("EUR"), Stock: ptr(int64(4))}},
-		{ID: "cm1", Type: EventCampaignUpdated, At: at, Campaign: &CampaignPatch{ID: "xmas", EndsAt: &ends, TimeZone: ptr("Europe/London")}},
+		{ID: "cm1", Type: EventCampaignUpdated, At: at, Campaign: &CampaignPatch{ID: "xmas", EndsAt: &ends, TimeZone: ptr("Europe/London"),
+			Style: &CampaignStyle{Background: "#102030", Labels: CountdownLabels{Days: "D", Seconds: "S"}, Height: 90}}},
 	}
 	for _, ev := range events {
 		t.Run(ev.Type, func(t *testing.T) {

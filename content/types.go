@@ -79,14 +79,27 @@ type Purchase struct {
 // Campaign is a marketing campaign whose countdown emails show. EndsAt is a
 // UTC instant; TimeZone (IANA) is only for display.
 type Campaign struct {
-	ID          string    `bson:"_id" json:"id"`
-	Name        string    `bson:"name" json:"name"`
-	EndsAt      time.Time `bson:"ends_at" json:"ends_at"`
-	TimeZone    string    `bson:"time_zone,omitempty" json:"time_zone,omitempty"`
-	ExpiredText string    `bson:"expired_text,omitempty" json:"expired_text,omitempty"`
+	ID          string         `bson:"_id" json:"id"`
+	Name        string         `bson:"name" json:"name"`
+	EndsAt      time.Time      `bson:"ends_at" json:"ends_at"`
+	TimeZone    string         `bson:"time_zone,omitempty" json:"time_zone,omitempty"`
+	ExpiredText string         `bson:"expired_text,omitempty" json:"expired_text,omitempty"`
+	Style       *CampaignStyle `bson:"style,omitempty" json:"style,omitempty"` // the countdown image's look; nil = defaults
 	// FieldTimes holds the event time (UTC) of each field's current value,
 	// keyed by the field's JSON name, for last-writer-wins by event time.
 	FieldTimes map[string]time.Time `bson:"field_times,omitempty" json:"field_times,omitempty"`
+}
+
+// CampaignStyle is how a campaign's countdown image looks. Colours are
+// "#RRGGBB"; empty fields and zero sizes take the image defaults (see
+// CountdownStyle). Width is 120–1200 and Height 40–400 pixels.
+type CampaignStyle struct {
+	Background string          `bson:"background,omitempty" json:"background,omitempty"`
+	Text       string          `bson:"text,omitempty" json:"text,omitempty"`
+	Label      string          `bson:"label,omitempty" json:"label,omitempty"`
+	Labels     CountdownLabels `bson:"labels,omitempty" json:"labels,omitempty"`
+	Width      int             `bson:"width,omitempty" json:"width,omitempty"`
+	Height     int             `bson:"height,omitempty" json:"height,omitempty"`
 }
 
 // ProfileRead is the outcome of reading one profile at open time. The store

@@ -1,14 +1,12 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,72 +17,23 @@ import (
 // campaignIDPattern is what a campaign id may look like.
 var campaignIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// campaignPut is the body of PUT /v1/campaigns/{id}. The end is either an
-// instant (ends_at, RFC 3339 with offset) or a wall-clock time in time_zone
-// (ends_at_local, "2026-12-24T18:00:00"); pick ("earlier"/"later") chooses
-// between the two instants of a local time that DST makes happen twice.
+// campaignPut is the body of PUT /v1/campaigns/{id}: the fields of a
+// campaign_updated event (name, ends_at, time_zone, expired_text, style) —
+// checked by the same JSON Schema — plus ends_at_local, a wall-clock end in
+// time_zone ("2026-12-24T18:00:00") converted with the zone's DST rules, and
+// pick ("earlier"/"later") for a local time that happens twice.
 type campaignPut struct {
-	Name        *string `json:"name"`
-	EndsAt      *string `json:"ends_at"`
 	EndsAtLocal *string `json:"ends_at_local"`
 	Pick        string  `json:"pick"`
 	TimeZone    *string `json:"time_zone"`
-	ExpiredText *string `json:"expired_text"`
-}
-
-// campaignError is a refused campaign body: the field at fault.
-type campaignError struct{ field, msg string }
-
-func (e campaignError) Error() string { return e.field + ": " + e.msg }
-
-// patch validates the body into a CampaignPatch for id.
-func (b campaignPut) patch(id string) (*content.CampaignPatch, error) {
-	p := &content.CampaignPatch{ID: id, Name: b.Name, ExpiredText: b.ExpiredText, TimeZone: b.TimeZone}
-	if b.Name != nil && (len(*b.Name) == 0 || len(*b.Name) > 200) {
-		return nil, campaignError{"name", "must be 1–200 characters"}
-	}
-	if b.ExpiredText != nil && len(*b.ExpiredText) > 500 {
-		return nil, campaignError{"expired_text", "must be at most 500 characters"}
-	}
-	if b.TimeZone != nil {
-		if _, err := content.LoadZone(*b.TimeZone); err != nil {
-			return nil, campaignError{"time_zone", fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin", *b.TimeZone)}
-		}
-	}
-	switch {
-	case b.EndsAt != nil && b.EndsAtLocal != nil:
-		return nil, campaignError{"ends_at", "give ends_at or ends_at_local, not both"}
-	case b.EndsAt != nil:
-		t, err := time.Parse(time.RFC3339, *b.EndsAt)
-		if err != nil {
-			return nil, campaignError{"ends_at", "must be an RFC 3339 instant with an offset, e.g. 2026-12-24T17:00:00Z"}
-		}
-		t = t.UTC()
-		p.EndsAt = &t
-	case b.EndsAtLocal != nil:
-		if b.TimeZone == nil {
-			return nil, campaignError{"time_zone", "is required with ends_at_local"}
-		}
-		t, err := content.LocalToInstant(*b.EndsAtLocal, *b.TimeZone, b.Pick)
-		if err != nil {
-			return nil, campaignError{"ends_at_local", err.Error()}
-		}
-		p.EndsAt = &t
-	}
-	if b.Pick != "" && b.EndsAtLocal == nil {
-		return nil, campaignError{"pick", "only applies to ends_at_local"}
-	}
-	if p.Name == nil && p.EndsAt == nil && p.TimeZone == nil && p.ExpiredText == nil {
-		return nil, campaignError{"", "name at least one field: name, ends_at or ends_at_local, time_zone, expired_text"}
-	}
-	return p, nil
 }
 
 // handleCampaignPut handles PUT /v1/campaigns/{id} (admin key): creates or
-// updates a campaign with the fields the body names, through the same path
-// as a campaign_updated event timed now, and answers {"campaign":{…}} as
-// now stored. A refused body is a 422 invalid_campaign naming the field
-// (a DST-skipped or doubled local end time says so); nothing is written.
+// updates a campaign with the fields the body names, as a campaign_updated
+// event timed now (same validation and apply path), and answers
+// {"campaign":{…}} as now stored. A refused body is a 422 invalid_campaign
+// naming the field (a DST-skipped or doubled local end time says so);
+// nothing is written.
 func (s *Server) handleCampaignPut() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("id")
@@ -97,27 +46,57 @@ func (s *Server) handleCampaignPut() gin.HandlerFunc {
 			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is over 64 KiB")
 			return
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		var body campaignPut
-		if err := dec.Decode(&body); err != nil {
-			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "", "the body must be a JSON object of the campaign fields: "+err.Error())
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "", "the body must be a JSON object of campaign fields")
 			return
 		}
-		patch, err := body.patch(id)
-		var ce campaignError
-		if errors.As(err, &ce) {
-			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, ce.field, ce.msg)
+		var extra campaignPut
+		_ = json.Unmarshal(raw, &extra) // shapes are checked below or by the schema
+		delete(fields, "ends_at_local")
+		delete(fields, "pick")
+		switch {
+		case extra.EndsAtLocal != nil && fields["ends_at"] != nil:
+			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "ends_at", "give ends_at or ends_at_local, not both")
+			return
+		case extra.EndsAtLocal != nil:
+			if extra.TimeZone == nil {
+				failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "time_zone", "is required with ends_at_local")
+				return
+			}
+			if _, err := content.LoadZone(*extra.TimeZone); err != nil {
+				failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "time_zone", "not an IANA time zone such as Europe/Berlin")
+				return
+			}
+			t, err := content.LocalToInstant(*extra.EndsAtLocal, *extra.TimeZone, extra.Pick)
+			if err != nil {
+				failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "ends_at_local", err.Error())
+				return
+			}
+			fields["ends_at"], _ = json.Marshal(t.Format(time.RFC3339))
+		case extra.Pick != "":
+			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "pick", "only applies to ends_at_local")
 			return
 		}
 		now := s.now().UTC().Truncate(time.Millisecond)
-		ev := content.Event{
-			ID:       "admin-campaign-" + id + "-" + strconv.FormatInt(now.UnixNano(), 36),
-			Type:     content.EventCampaignUpdated,
-			At:       now,
-			Campaign: patch,
+		for _, k := range []string{"id", "type", "at", "campaign_id"} {
+			if _, given := fields[k]; given {
+				failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, k, "is set by the URL and the server")
+				return
+			}
 		}
-		if _, _, err := s.store.ApplyEvents(c.Request.Context(), []content.Event{ev}); err != nil {
+		fields["id"], _ = json.Marshal("admin-campaign-" + id + "-" + strconv.FormatInt(now.UnixNano(), 36))
+		fields["type"], _ = json.Marshal(content.EventCampaignUpdated)
+		fields["at"], _ = json.Marshal(now.Format(time.RFC3339Nano))
+		fields["campaign_id"], _ = json.Marshal(id)
+		body, _ := json.Marshal(fields)
+		events, problems := content.ParseEvents(body, now)
+		if len(problems) > 0 {
+			p := problems[0]
+			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, strings.TrimPrefix(p.Pointer, "/"), p.Message)
+			return
+		}
+		if _, _, err := s.store.ApplyEvents(c.Request.Context(), events); err != nil {
 			s.log.Error("admin: campaign write failed", "request_id", c.GetString(requestIDHeader), "err", err)
 			fail(c, http.StatusServiceUnavailable, CodeStoreUnavailable, "the store did not acknowledge the write; retry")
 			return

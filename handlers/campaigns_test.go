@@ -1,12 +1,16 @@
 package handlers_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/amplive/amplive/content"
 )
 
 func putCampaign(t *testing.T, h http.Handler, id, body, auth string) *httptest.ResponseRecorder {
@@ -24,7 +28,7 @@ func putCampaign(t *testing.T, h http.Handler, id, body, auth string) *httptest.
 // local time with DST rules; refused bodies name the field; the countdown
 // follows at once.
 func TestCampaignPut(t *testing.T) {
-	h, _ := newEventsHandler(t)
+	h, st := newEventsHandler(t)
 	bearer := "Bearer " + adminKey
 	cases := []struct {
 		name, id, body string
@@ -41,6 +45,9 @@ func TestCampaignPut(t *testing.T) {
 		{"unknown field", "x", `{"ends":"2026-12-01T10:00:00Z"}`, 422, "", ""},
 		{"nothing named", "x", `{}`, 422, "", ""},
 		{"bad id", "a%20b", `{"name":"x"}`, 422, "id", ""},
+		{"bad style colour", "xmas", `{"style":{"background":"red"}}`, 422, "style/background", ""},
+		{"style", "xmas", `{"style":{"background":"#8B0000","labels":{"days":"TAGE","hours":"STD","minutes":"MIN","seconds":"SEK"}}}`, 200, "", "2026-12-24T19:00:00Z"},
+		{"event fields set by the server", "xmas", `{"campaign_id":"other","name":"x"}`, 422, "campaign_id", ""},
 	}
 	for _, tc := range cases {
 		w := putCampaign(t, h, tc.id, tc.body, bearer)
@@ -61,6 +68,19 @@ func TestCampaignPut(t *testing.T) {
 		if tc.want == 422 && (b.Error.Code != "invalid_campaign" || b.Error.Field != tc.field || b.Error.Message == "") {
 			t.Errorf("%s: error %+v, want field %q", tc.name, b.Error, tc.field)
 		}
+	}
+	// The style shapes the image: it is the PNG rendered with that style.
+	camp, ok := st.Campaign("xmas")
+	if !ok || camp.Style == nil || camp.Style.Background != "#8B0000" {
+		t.Fatalf("stored campaign: %+v", camp)
+	}
+	img := getImage(t, h, "/v1/countdown/xmas.png", nil)
+	// The handler's clock ticks a millisecond past testNow: one second less.
+	remaining := int64((camp.EndsAt.Sub(testNow) - time.Millisecond) / time.Second)
+	want, _ := content.RenderCountdownPNG(camp.Style.ImageStyle(camp.ExpiredText), remaining)
+	plain, _ := content.RenderCountdownPNG(content.CountdownStyle{ExpiredText: camp.ExpiredText}, remaining)
+	if img.Code != 200 || !bytes.Equal(img.Body.Bytes(), want) || bytes.Equal(want, plain) {
+		t.Errorf("styled image: %d %q, matches the styled render: %v", img.Code, img.Header().Get("Amplive-Image-Status"), bytes.Equal(img.Body.Bytes(), want))
 	}
 	if w := putCampaign(t, h, "xmas", `{"name":"x"}`, ""); w.Code != http.StatusUnauthorized {
 		t.Errorf("without the admin key: %d", w.Code)

@@ -126,7 +126,7 @@ func (s *Server) countdownImage() gin.HandlerFunc {
 		if remaining < 0 {
 			remaining = 0
 		}
-		style := content.CountdownStyle{ExpiredText: camp.ExpiredText}
+		style := camp.Style.ImageStyle(camp.ExpiredText)
 		key := kind + "|" + id + "|" + strconv.FormatInt(camp.EndsAt.Unix(), 10) + "|" + strconv.FormatInt(remaining, 10)
 		body, hit, err := s.images.get(key, now, func() ([]byte, error) {
 			if kind == "png" {

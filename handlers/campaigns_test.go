@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/json"
+	"image/gif"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -81,6 +82,16 @@ func TestCampaignPut(t *testing.T) {
 	plain, _ := content.RenderCountdownPNG(content.CountdownStyle{ExpiredText: camp.ExpiredText}, remaining)
 	if img.Code != 200 || !bytes.Equal(img.Body.Bytes(), want) || bytes.Equal(want, plain) {
 		t.Errorf("styled image: %d %q, matches the styled render: %v", img.Code, img.Header().Get("Amplive-Image-Status"), bytes.Equal(img.Body.Bytes(), want))
+	}
+	// An ended campaign's GIF is one still frame with its after-text.
+	if w := putCampaign(t, h, "over", `{"ends_at":"2026-11-01T00:00:00Z","expired_text":"Sold out"}`, bearer); w.Code != 200 {
+		t.Fatalf("ended campaign: %d %s", w.Code, w.Body)
+	}
+	ended := getImage(t, h, "/v1/countdown/over.gif", nil)
+	g, err := gif.DecodeAll(bytes.NewReader(ended.Body.Bytes()))
+	wantEnded, _ := content.RenderCountdownGIF(content.CountdownStyle{ExpiredText: "Sold out"}, 0, 60)
+	if err != nil || len(g.Image) != 1 || !bytes.Equal(ended.Body.Bytes(), wantEnded) {
+		t.Errorf("ended GIF: %d frames, err %v, is the after-text render: %v", len(g.Image), err, bytes.Equal(ended.Body.Bytes(), wantEnded))
 	}
 	if w := putCampaign(t, h, "xmas", `{"name":"x"}`, ""); w.Code != http.StatusUnauthorized {
 		t.Errorf("without the admin key: %d", w.Code)

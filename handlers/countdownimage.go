@@ -26,9 +26,10 @@ const (
 // second: the key names the image completely (kind, campaign, end, remaining
 // seconds), and one render per key runs at a time.
 type imageCache struct {
-	flight singleflight.Group
-	mu     sync.Mutex
-	items  map[string]imageEntry
+	flight    singleflight.Group
+	mu        sync.Mutex
+	items     map[string]imageEntry
+	rendering map[string]bool // keys being rendered ahead
 }
 
 type imageEntry struct {
@@ -36,7 +37,9 @@ type imageEntry struct {
 	at   time.Time
 }
 
-func newImageCache() *imageCache { return &imageCache{items: map[string]imageEntry{}} }
+func newImageCache() *imageCache {
+	return &imageCache{items: map[string]imageEntry{}, rendering: map[string]bool{}}
+}
 
 // get returns the image for key, rendering it with render on a miss; hit
 // reports whether it came from the cache (or a concurrent render).
@@ -74,6 +77,29 @@ func (ic *imageCache) get(key string, now time.Time, render func() ([]byte, erro
 		return nil, false, err
 	}
 	return v.([]byte), !rendered, nil
+}
+
+// ahead renders key in the background unless it is cached or already being
+// rendered ahead; at is the instant the image is for.
+func (ic *imageCache) ahead(key string, at time.Time, render func() ([]byte, error)) {
+	ic.mu.Lock()
+	_, cached := ic.items[key]
+	busy := ic.rendering[key]
+	if !cached && !busy {
+		ic.rendering[key] = true
+	}
+	ic.mu.Unlock()
+	if cached || busy {
+		return
+	}
+	go func() {
+		defer func() {
+			ic.mu.Lock()
+			delete(ic.rendering, key)
+			ic.mu.Unlock()
+		}()
+		_, _, _ = ic.get(key, at, render)
+	}()
 }
 
 // countdownImage serves GET /v1/countdown/{campaign}.gif and .png — the
@@ -127,13 +153,23 @@ func (s *Server) countdownImage() gin.HandlerFunc {
 			remaining = 0
 		}
 		style := camp.Style.ImageStyle(camp.ExpiredText)
-		key := kind + "|" + id + "|" + strconv.FormatInt(camp.EndsAt.Unix(), 10) + "|" + strconv.FormatInt(remaining, 10)
-		body, hit, err := s.images.get(key, now, func() ([]byte, error) {
-			if kind == "png" {
-				return content.RenderCountdownPNG(style, remaining)
+		render := func(left int64) func() ([]byte, error) {
+			return func() ([]byte, error) {
+				if kind == "png" {
+					return content.RenderCountdownPNG(style, left)
+				}
+				return content.RenderCountdownGIF(style, left, gifFrames)
 			}
-			return content.RenderCountdownGIF(style, remaining, gifFrames)
-		})
+		}
+		keyFor := func(left int64) string {
+			return kind + "|" + id + "|" + strconv.FormatInt(camp.EndsAt.Unix(), 10) + "|" + strconv.FormatInt(left, 10)
+		}
+		body, hit, err := s.images.get(keyFor(remaining), now, render(remaining))
+		if hit && remaining > 0 {
+			// Hot: this second's image served more than one open. Render
+			// the next second's now, so its first open is a cache hit too.
+			s.images.ahead(keyFor(remaining-1), now.Add(time.Second), render(remaining-1))
+		}
 		if err != nil {
 			s.log.Error("countdown image: render failed", "request_id", c.GetString(requestIDHeader), "err", err)
 			s.neutralImage(c, kind, CodeInternal)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/amplive/amplive/amp"
 	"github.com/amplive/amplive/content"
+	"github.com/amplive/amplive/handlers"
 )
 
 func getImage(t *testing.T, h http.Handler, path string, q url.Values) *httptest.ResponseRecorder {
@@ -117,5 +118,47 @@ func TestCountdownImageRendersOncePerSecond(t *testing.T) {
 	wg.Wait()
 	if misses != 1 {
 		t.Errorf("%d renders for 200 requests in one second, want 1", misses)
+	}
+}
+
+// TestCountdownImageRenderedAhead: once a campaign's image is hot (a second
+// open in the same second), the next second's image is rendered ahead, so
+// the first open of that second is a cache hit.
+func TestCountdownImageRenderedAhead(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	clock := testNow.Add(500 * time.Millisecond)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	policy, _ := amp.NewCORSPolicy([]string{allowedSender}, nil)
+	h, err := handlers.New(handlers.Deps{Store: shared, Tokens: amp.NewVerifier(testKeys(t), testIssuer, 0, now),
+		CORS: policy, Logger: quietLogger(), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"miss", "hit"} {
+		if got := getImage(t, h, "/v1/countdown/demo-sale.gif", nil).Header().Get("Amplive-Image-Cache"); got != want {
+			t.Fatalf("open %d: %q, want %q", i+1, got, want)
+		}
+	}
+	mu.Lock()
+	clock = clock.Add(time.Second)
+	mu.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := getImage(t, h, "/v1/countdown/demo-sale.gif", nil).Header().Get("Amplive-Image-Cache")
+		if got == "hit" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the next second's image was not rendered ahead")
+		}
+		// The look-ahead render runs in the background; a miss here means
+		// this open rendered it first. Move to the following second and
+		// try again with a fresh look-ahead.
+		getImage(t, h, "/v1/countdown/demo-sale.gif", nil) // hot again → renders the next one ahead
+		time.Sleep(50 * time.Millisecond)
+		mu.Lock()
+		clock = clock.Add(time.Second)
+		mu.Unlock()
 	}
 }

@@ -460,6 +460,9 @@ func (cv *converter) productPatch(obj map[string]any) *ProductPatch {
 	return p
 }
 
+// MaxCampaignYears bounds how far ahead a campaign may end.
+const MaxCampaignYears = 10
+
 func (cv *converter) campaignPatch(obj map[string]any) *CampaignPatch {
 	c := &CampaignPatch{
 		Name:        stringPtr(obj["name"]),
@@ -468,6 +471,9 @@ func (cv *converter) campaignPatch(obj map[string]any) *CampaignPatch {
 	}
 	c.ID, _ = obj["campaign_id"].(string)
 	if t, ok := cv.instant(obj, "ends_at", "/ends_at"); ok {
+		if t.After(cv.now.AddDate(MaxCampaignYears, 0, 0)) {
+			cv.fail("/ends_at", "ends_at is more than %d years away", MaxCampaignYears)
+		}
 		c.EndsAt = &t
 	}
 	if st, ok := obj["style"].(map[string]any); ok {

@@ -9,7 +9,7 @@ import (
 // Errors of LocalToInstant, for local times that daylight-saving changes
 // make impossible or double.
 var (
-	ErrLocalTimeMissing   = errors.New("local time does not exist in that zone (clocks skip it)")
+	ErrLocalTimeMissing   = errors.New("local time does not exist in that zone (clocks skip it): choose a time outside the gap, such as the hour after")
 	ErrLocalTimeAmbiguous = errors.New("local time happens twice in that zone (clocks go back); pick earlier or later")
 )
 

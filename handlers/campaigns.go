@@ -15,7 +15,9 @@ import (
 )
 
 // campaignIDPattern is what a campaign id may look like.
-var campaignIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+// No '.': /v1/countdown/{campaign}.gif reads what follows a dot as the
+// image kind.
+var campaignIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // campaignPut is the body of PUT /v1/campaigns/{id}: the fields of a
 // campaign_updated event (name, ends_at, time_zone, expired_text, style) —
@@ -38,7 +40,7 @@ func (s *Server) handleCampaignPut() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("id")
 		if !campaignIDPattern.MatchString(id) {
-			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "id", "must be 1–64 characters of A–Z, a–z, 0–9, '.', '_' or '-'")
+			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "id", "must be 1–64 characters of A–Z, a–z, 0–9, '_' or '-'")
 			return
 		}
 		raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10))

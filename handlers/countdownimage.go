@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+	"hash/fnv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -45,7 +47,7 @@ func newImageCache() *imageCache {
 // reports whether it came from the cache (or a concurrent render).
 func (ic *imageCache) get(key string, now time.Time, render func() ([]byte, error)) (body []byte, hit bool, err error) {
 	ic.mu.Lock()
-	if e, ok := ic.items[key]; ok {
+	if e, ok := ic.items[key]; ok && now.Sub(e.at) <= imageCacheMaxAge {
 		ic.mu.Unlock()
 		return e.body, true, nil
 	}
@@ -55,7 +57,7 @@ func (ic *imageCache) get(key string, now time.Time, render func() ([]byte, erro
 		ic.mu.Lock()
 		e, ok := ic.items[key] // a render that finished just before Do began
 		ic.mu.Unlock()
-		if ok {
+		if ok && now.Sub(e.at) <= imageCacheMaxAge {
 			return e.body, nil
 		}
 		rendered = true
@@ -78,6 +80,10 @@ func (ic *imageCache) get(key string, now time.Time, render func() ([]byte, erro
 	}
 	return v.([]byte), !rendered, nil
 }
+
+// imageKinds are the extensions read as image URLs; only gif and png are
+// rendered, the others get the neutral GIF.
+var imageKinds = map[string]bool{"gif": true, "png": true, "jpg": true, "jpeg": true, "webp": true, "bmp": true}
 
 // ahead renders key in the background unless it is cached or already being
 // rendered ahead; at is the instant the image is for.
@@ -113,9 +119,14 @@ func (ic *imageCache) ahead(key string, at time.Time, render func() ([]byte, err
 func (s *Server) countdownImage() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		param := c.Param("campaign")
-		id, kind, isImage := strings.Cut(param, ".")
-		if !isImage {
+		dot := strings.LastIndexByte(param, '.')
+		if dot < 0 {
 			c.Next()
+			return
+		}
+		id, kind := param[:dot], strings.ToLower(param[dot+1:])
+		if !imageKinds[kind] {
+			c.Next() // not an image URL: the JSON answer (a 404 for such an id)
 			return
 		}
 		c.Abort()
@@ -161,8 +172,9 @@ func (s *Server) countdownImage() gin.HandlerFunc {
 				return content.RenderCountdownGIF(style, left, gifFrames)
 			}
 		}
+		look := lookOf(camp) // style and texts: an edit makes new keys
 		keyFor := func(left int64) string {
-			return kind + "|" + id + "|" + strconv.FormatInt(camp.EndsAt.Unix(), 10) + "|" + strconv.FormatInt(left, 10)
+			return kind + "|" + id + "|" + look + "|" + strconv.FormatInt(camp.EndsAt.Unix(), 10) + "|" + strconv.FormatInt(left, 10)
 		}
 		body, hit, err := s.images.get(keyFor(remaining), now, render(remaining))
 		if hit && remaining > 0 {
@@ -182,6 +194,17 @@ func (s *Server) countdownImage() gin.HandlerFunc {
 		}
 		c.Data(http.StatusOK, "image/"+kind, body)
 	}
+}
+
+// lookOf fingerprints what an image shows besides the time: the style and
+// the after-text, so an edited campaign never gets a cached old image.
+func lookOf(c content.Campaign) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s", c.ExpiredText)
+	if c.Style != nil {
+		fmt.Fprintf(h, "|%+v", *c.Style)
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 // neutralImage answers 200 with a plain image and the reason in a header.

@@ -162,3 +162,30 @@ func TestCountdownImageRenderedAhead(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// TestCountdownImageFollowsEdits: editing an ended campaign's after-text
+// changes its image at once (the cache key covers the look), and a dotted
+// path that is not an image is the JSON route.
+func TestCountdownImageFollowsEdits(t *testing.T) {
+	h, _ := newEventsHandler(t)
+	bearer := "Bearer " + adminKey
+	if w := putCampaign(t, h, "gone", `{"ends_at":"2026-11-01T00:00:00Z","expired_text":"Old text"}`, bearer); w.Code != 200 {
+		t.Fatal(w.Body)
+	}
+	first := getImage(t, h, "/v1/countdown/gone.gif", nil)
+	if w := putCampaign(t, h, "gone", `{"expired_text":"New text"}`, bearer); w.Code != 200 {
+		t.Fatal(w.Body)
+	}
+	second := getImage(t, h, "/v1/countdown/gone.gif", nil)
+	want, _ := content.RenderCountdownGIF(content.CountdownStyle{ExpiredText: "New text"}, 0, 60)
+	if bytes.Equal(first.Body.Bytes(), second.Body.Bytes()) || !bytes.Equal(second.Body.Bytes(), want) {
+		t.Error("the image did not follow the edited after-text")
+	}
+	if w := putCampaign(t, h, "sale.2026", `{"name":"x"}`, bearer); w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("a dotted campaign id: %d, want 422", w.Code)
+	}
+	w := getImage(t, h, "/v1/countdown/sale.2026", url.Values{"t": {mint(t, "", "sale.2026")}})
+	if w.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Errorf("/v1/countdown/sale.2026 answered %q, want the JSON route", w.Header().Get("Content-Type"))
+	}
+}

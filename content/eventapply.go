@@ -231,15 +231,8 @@ func ApplyProductEvent(p *Product, ev Event) bool {
 		return false
 	}
 	at := ev.At.UTC()
-	times := fieldClock{m: &p.FieldTimes}
-	changed := false
-	field := func(key string, named bool, apply func()) {
-		if named && times.newer(key, at) {
-			apply()
-			times.set(key, at)
-			changed = true
-		}
-	}
+	w := lww{times: fieldClock{m: &p.FieldTimes}, at: at}
+	field := w.field
 	field("title", pp.Title != nil, func() { p.Title = *pp.Title })
 	field("url", pp.URL != nil, func() { p.URL = *pp.URL })
 	field("image", pp.Image != nil, func() { p.Image = *pp.Image })
@@ -252,12 +245,12 @@ func ApplyProductEvent(p *Product, ev Event) bool {
 	field("popularity", pp.Popularity != nil, func() { p.Popularity = *pp.Popularity })
 	if p.SKU == "" {
 		p.SKU = pp.SKU
-		changed = true
+		w.changed = true
 	}
-	if changed && at.After(p.UpdatedAt) {
+	if w.changed && at.After(p.UpdatedAt) {
 		p.UpdatedAt = at
 	}
-	return changed
+	return w.changed
 }
 
 // ApplyCampaignEvent folds a campaign_updated event into c and reports
@@ -271,16 +264,8 @@ func ApplyCampaignEvent(c *Campaign, ev Event) bool {
 	if ev.Type != EventCampaignUpdated || cp == nil || cp.ID == "" || (c.ID != "" && c.ID != cp.ID) {
 		return false
 	}
-	at := ev.At.UTC()
-	times := fieldClock{m: &c.FieldTimes}
-	changed := false
-	field := func(key string, named bool, apply func()) {
-		if named && times.newer(key, at) {
-			apply()
-			times.set(key, at)
-			changed = true
-		}
-	}
+	w := lww{times: fieldClock{m: &c.FieldTimes}, at: ev.At.UTC()}
+	field := w.field
 	field("name", cp.Name != nil, func() { c.Name = *cp.Name })
 	field("ends_at", cp.EndsAt != nil, func() { c.EndsAt = cp.EndsAt.UTC() })
 	field("time_zone", cp.TimeZone != nil, func() { c.TimeZone = *cp.TimeZone })
@@ -288,9 +273,26 @@ func ApplyCampaignEvent(c *Campaign, ev Event) bool {
 	field("style", cp.Style != nil, func() { st := *cp.Style; c.Style = &st })
 	if c.ID == "" {
 		c.ID = cp.ID
-		changed = true
+		w.changed = true
 	}
-	return changed
+	return w.changed
+}
+
+// lww applies named fields last-writer-wins: field sets a field (apply)
+// when the event names it and is newer than the field's time, then records
+// the time; changed reports whether any field was set.
+type lww struct {
+	times   fieldClock
+	at      time.Time
+	changed bool
+}
+
+func (w *lww) field(key string, named bool, apply func()) {
+	if named && w.times.newer(key, w.at) {
+		apply()
+		w.times.set(key, w.at)
+		w.changed = true
+	}
 }
 
 // fieldClock reads and writes a document's FieldTimes map copy-on-write:

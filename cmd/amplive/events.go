@@ -170,15 +170,11 @@ func runEventsSend(ctx context.Context, cmd string, args []string, e env) error 
 		snd = &httpSender{base: strings.TrimRight(*url, "/"), secrets: secrets, client: &http.Client{Timeout: 30 * time.Second}}
 	} else {
 		log := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		st, err := store.Open(ctx, storeConfig(f, log))
+		st, closeStore, err := openStore(ctx, storeConfig(f, log), log)
 		if err != nil {
 			return err
 		}
-		defer func() {
-			cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = st.Close(cctx)
-		}()
+		defer closeStore()
 		snd = &storeSender{st: st}
 	}
 	return sendAll(ctx, snd, lines, where, *batchSize, e)

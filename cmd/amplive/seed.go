@@ -1,11 +1,6 @@
 package main
 
-import (
-	"context"
-	"time"
-
-	"github.com/amplive/amplive/store"
-)
+import "context"
 
 func runSeed(ctx context.Context, args []string, e env) error {
 	f := newFlags("seed", "seed --demo [flags]", e)
@@ -23,14 +18,10 @@ func runSeed(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, storeConfig(f, log))
+	st, closeStore, err := openStore(ctx, storeConfig(f, log), log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = st.Close(cctx)
-	}()
+	defer closeStore()
 	return seedDemo(ctx, st, log)
 }

@@ -164,17 +164,11 @@ func runServe(ctx context.Context, args []string, e env) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	st, err := store.Open(ctx, cfg)
+	st, closeStore, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := st.Close(cctx); err != nil {
-			log.Error("closing the store", "err", err)
-		}
-	}()
+	defer closeStore()
 	if *demo {
 		if err := seedDemoIfEmpty(ctx, st, log); err != nil {
 			return err
@@ -228,6 +222,22 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	log.Info("stopped: all requests finished")
 	return nil
+}
+
+// openStore opens the configured store; closeStore closes it within 5 s
+// and logs a failure.
+func openStore(ctx context.Context, cfg store.Config, log *slog.Logger) (st *store.Store, closeStore func(), err error) {
+	st, err = store.Open(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := st.Close(cctx); err != nil {
+			log.Error("closing the store", "err", err)
+		}
+	}, nil
 }
 
 // seedDemoIfEmpty loads the demo data set when the store has no products.

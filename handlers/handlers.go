@@ -57,6 +57,8 @@ type Store interface {
 	Pinger
 	EventWriter
 	ProfileLookup
+	OfferIssuer
+	Subscriber
 }
 
 // TokenVerifier checks the signed token of a live URL; see amp.Verifier.
@@ -95,6 +97,8 @@ type Server struct {
 	eventSlots chan struct{} // one token per event batch being written
 	eventWait  time.Duration
 	images     *imageCache // rendered countdown images of the current second
+
+	actionLimits rateLimiter // amp-form writes per token
 }
 
 // New builds the HTTP handler: the gin engine with every route, wrapped in

@@ -105,7 +105,14 @@ func (s *Server) noStore() gin.HandlerFunc {
 // with the same headers. On unknown routes a refused non-OPTIONS request
 // still gets its 404.
 // Spec: https://amp.dev/documentation/guides-and-tutorials/email/learn/cors-in-email
-func (s *Server) ampCORS() gin.HandlerFunc {
+func (s *Server) ampCORS() gin.HandlerFunc { return s.ampCORSWith(fail) }
+
+// failFunc writes an error answer and aborts: fail for the JSON reads,
+// failAction for amp-form actions.
+type failFunc func(c *gin.Context, status int, code, message string)
+
+// ampCORSWith is ampCORS with refusals written by f.
+func (s *Server) ampCORSWith(f failFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		d := s.cors.Evaluate(c.Request)
 		if d.Allowed {
@@ -113,7 +120,7 @@ func (s *Server) ampCORS() gin.HandlerFunc {
 		}
 		switch {
 		case !d.Allowed && (c.FullPath() != "" || c.Request.Method == http.MethodOptions):
-			fail(c, http.StatusForbidden, d.Code, d.Message)
+			f(c, http.StatusForbidden, d.Code, d.Message)
 		case c.Request.Method == http.MethodOptions:
 			c.AbortWithStatus(http.StatusNoContent)
 		default:
@@ -127,12 +134,15 @@ const claimsKey = "amplive.claims"
 
 // token verifies the JWT in the t query parameter and leaves its claims for
 // the handler; a missing, invalid or expired token gets a 401.
-func (s *Server) token() gin.HandlerFunc {
+func (s *Server) token() gin.HandlerFunc { return s.tokenWith(fail) }
+
+// tokenWith is token with refusals written by f.
+func (s *Server) tokenWith(f failFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		claims, err := s.tokens.Verify(c.Query("t"))
 		if err != nil {
 			code := amp.TokenErrorCode(err)
-			fail(c, http.StatusUnauthorized, code, tokenMessage(code))
+			f(c, http.StatusUnauthorized, code, tokenMessage(code))
 			return
 		}
 		c.Set(claimsKey, claims)

@@ -29,6 +29,12 @@ func (s *Server) engine() *gin.Engine {
 	// chain: no AMP CORS, an optional token, and never an error status.
 	r.GET("/v1/countdown/:campaign", s.countdownImage(), s.noStore(), s.ampCORS(), s.token(), s.handleCountdown())
 
+	// amp-form actions: form bodies, AMP CORS and a token on every answer
+	// (errors as {"ok":false,"error":{…}}), a per-token rate limit.
+	acts := r.Group("/v1/actions", s.noStore(), s.ampCORSWith(failAction), s.tokenWith(failAction), s.actionRateLimit(), s.actionForm())
+	acts.POST("/notify", s.handleNotify())
+	acts.POST("/offer", s.handleOffer())
+
 	// Server-to-server: signed event webhooks, their schema, admin reads.
 	r.POST("/v1/events", s.noStore(), s.handleEvents())
 	r.GET("/v1/schemas/events.json", s.handleEventsSchema())

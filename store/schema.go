@@ -17,10 +17,14 @@ const (
 	CollProducts  = "products"
 	CollCampaigns = "campaigns"
 	CollEvents    = "events"
+	// CollOffers holds one personal offer code per campaign and profile.
+	CollOffers = "offers"
+	// CollSubscriptions holds back-in-stock subscriptions per SKU and profile.
+	CollSubscriptions = "subscriptions"
 )
 
 // collections lists every collection Open creates, in creation order.
-var collections = []string{CollProfiles, CollProducts, CollCampaigns, CollEvents}
+var collections = []string{CollProfiles, CollProducts, CollCampaigns, CollEvents, CollOffers, CollSubscriptions}
 
 // secondaryIndexes are the indexes besides _id, by collection. Index names
 // are the defaults (e.g. "category_1_popularity_-1", see indexName); an

@@ -31,21 +31,27 @@ func Recommendations(read ProfileRead, cat *Catalog, now time.Time, limit int) R
 		p = &read.Profile
 	}
 	recs := Recommend(p, cat, now, limit)
-	b := RecommendationsBlock{Items: make([]RecItem, 0, len(recs)), Fallback: read.Fallback}
+	return RecommendationsBlock{Items: RecItems(recs, read.Profile.Locale), Fallback: read.Fallback}
+}
+
+// RecItems turns ranked recommendations into amp-list items with prices
+// formatted for a BCP 47 locale. The result is never nil.
+func RecItems(recs []Recommendation, locale string) []RecItem {
+	items := make([]RecItem, 0, len(recs))
 	for _, r := range recs {
-		b.Items = append(b.Items, RecItem{
+		items = append(items, RecItem{
 			SKU:       r.Product.SKU,
 			Title:     r.Product.Title,
 			URL:       r.Product.URL,
 			Image:     r.Product.Image,
 			Price:     r.Product.Price,
 			Currency:  r.Product.Currency,
-			PriceText: FormatMoney(r.Product.Price, r.Product.Currency, read.Profile.Locale),
+			PriceText: FormatMoney(r.Product.Price, r.Product.Currency, locale),
 			Category:  r.Product.Category,
 			Reason:    r.Reason,
 		})
 	}
-	return b
+	return items
 }
 
 // CartLine is one line of the cart block. PriceText is the line total

@@ -66,39 +66,80 @@ func Recommend(p *Profile, cat *Catalog, now time.Time, limit int) []Recommendat
 		limit = DefaultRecommendations
 	}
 	limit = min(limit, MaxRecommendations)
-	var excluded map[string]bool
-	var viewed map[string]float64
-	aff := make(map[string]*affinity, 8)
+	sig := newSignals(p, cat, now)
+	cands := candidates(cat, sig.aff, sig.viewed, sig.excluded, limit)
+	return pickVaried(sig.rank(cat, cands), limit)
+}
+
+// RecommendPage is the page-th (from 1) page of size recommendations for p
+// (nil for an unknown reader), ranked as Recommend ranks them but over every
+// sellable product — of one category when category is not "" — and without
+// the per-category cap; hasMore reports whether a further page exists. It
+// serves "show me more" forms, so it scores the whole (category) catalog.
+func RecommendPage(p *Profile, cat *Catalog, now time.Time, category string, page, size int) (recs []Recommendation, hasMore bool) {
+	sig := newSignals(p, cat, now)
+	pool := cat.Bestsellers()
+	if category != "" {
+		pool = cat.CategoryBestsellers(category)
+	}
+	cands := make([]*Product, 0, len(pool))
+	for _, prod := range pool {
+		if !sig.excluded[prod.SKU] {
+			cands = append(cands, prod)
+		}
+	}
+	ranked := sig.rank(cat, cands)
+	from := (page - 1) * size
+	if page < 1 || size < 1 || from >= len(ranked) {
+		return nil, false
+	}
+	to := min(from+size, len(ranked))
+	return ranked[from:to], to < len(ranked)
+}
+
+// signals are what a profile says about its reader's interests at now.
+type signals struct {
+	excluded map[string]bool      // in the cart or bought: never recommended
+	aff      map[string]*affinity // per category
+	viewed   map[string]float64   // per SKU, recency-weighted
+	maxAff   float64
+}
+
+func newSignals(p *Profile, cat *Catalog, now time.Time) signals {
+	sig := signals{aff: make(map[string]*affinity, 8)}
 	if p != nil {
-		excluded = make(map[string]bool, len(p.Cart)+len(p.Purchases))
-		viewed = make(map[string]float64, len(p.RecentViews))
+		sig.excluded = make(map[string]bool, len(p.Cart)+len(p.Purchases))
+		sig.viewed = make(map[string]float64, len(p.RecentViews))
 		for _, c := range p.Cart {
-			excluded[c.SKU] = true
-			addAffinity(aff, cat, c.SKU, srcCart, weightCart*decay(now, c.AddedAt))
+			sig.excluded[c.SKU] = true
+			addAffinity(sig.aff, cat, c.SKU, srcCart, weightCart*decay(now, c.AddedAt))
 		}
 		for _, b := range p.Purchases {
-			excluded[b.SKU] = true
-			addAffinity(aff, cat, b.SKU, srcPurchase, weightPurchase*decay(now, b.At))
+			sig.excluded[b.SKU] = true
+			addAffinity(sig.aff, cat, b.SKU, srcPurchase, weightPurchase*decay(now, b.At))
 		}
 		for _, v := range p.RecentViews {
 			d := decay(now, v.At)
-			viewed[v.SKU] += d
-			addAffinity(aff, cat, v.SKU, srcView, weightView*d)
+			sig.viewed[v.SKU] += d
+			addAffinity(sig.aff, cat, v.SKU, srcView, weightView*d)
 		}
 	}
-	cands := candidates(cat, aff, viewed, excluded, limit)
-	maxAff := 0.0
-	for _, a := range aff {
-		maxAff = max(maxAff, a.total)
+	for _, a := range sig.aff {
+		sig.maxAff = max(sig.maxAff, a.total)
 	}
+	return sig
+}
+
+// rank scores cands and sorts them best first (ties by SKU).
+func (sig signals) rank(cat *Catalog, cands []*Product) []Recommendation {
 	recs := make([]Recommendation, 0, len(cands))
 	for _, prod := range cands {
 		r := Recommendation{Product: prod, Reason: ReasonBestseller}
-		if a := aff[prod.Category]; a != nil && maxAff > 0 {
-			r.Score += a.total / maxAff
+		if a := sig.aff[prod.Category]; a != nil && sig.maxAff > 0 {
+			r.Score += a.total / sig.maxAff
 			r.Reason = a.reason()
 		}
-		if v := viewed[prod.SKU]; v > 0 {
+		if v := sig.viewed[prod.SKU]; v > 0 {
 			r.Score += 0.5 * min(1, v)
 			r.Reason = ReasonViewed
 		}
@@ -113,7 +154,7 @@ func Recommend(p *Profile, cat *Catalog, now time.Time, limit int) []Recommendat
 		}
 		return recs[i].Product.SKU < recs[j].Product.SKU
 	})
-	return pickVaried(recs, limit)
+	return recs
 }
 
 // decay is the weight of a signal made at t, seen at now: 1 for now (or a

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -156,5 +157,92 @@ func TestActionRateLimit(t *testing.T) {
 	}
 	if w := submit(t, h, "/v1/actions/notify", mint(t, "otto-11", ""), url.Values{"sku": {"GGOEGAEJ163316"}}, false); w.Code != 200 {
 		t.Errorf("another token: %d", w.Code)
+	}
+}
+
+// TestActionStateForms: more, preferences and rate answer the state the
+// email binds with AMP.setState, validate every field, and are visible on
+// the next read.
+func TestActionStateForms(t *testing.T) {
+	h, st := newEventsHandler(t)
+	tok := mint(t, "otto-12", "")
+
+	var more struct {
+		OK      bool `json:"ok"`
+		Items   []struct{ SKU, Category string }
+		Page    int  `json:"page"`
+		HasMore bool `json:"has_more"`
+	}
+	seen := map[string]bool{}
+	for page := 1; page <= 3; page++ {
+		w := submit(t, h, "/v1/actions/more", tok, url.Values{"category": {"Bags"}, "page": {fmt.Sprint(page)}}, page == 2)
+		if err := json.Unmarshal(w.Body.Bytes(), &more); err != nil || w.Code != 200 || !more.OK || more.Page != page {
+			t.Fatalf("more page %d: %d %s", page, w.Code, w.Body)
+		}
+		for _, it := range more.Items {
+			if it.Category != "Bags" || seen[it.SKU] {
+				t.Errorf("page %d: item %+v (category or repeat)", page, it)
+			}
+			seen[it.SKU] = true
+		}
+	}
+	for field, v := range map[string]url.Values{"page": {"page": {"zero"}}, "category": {"category": {"Spaceships"}}} {
+		if w := submit(t, h, "/v1/actions/more", tok, v, false); w.Code != 422 || answer(t, w).Error.Field != field {
+			t.Errorf("more with bad %s: %d %s", field, w.Code, w.Body)
+		}
+	}
+
+	w := submit(t, h, "/v1/actions/preferences", tok, url.Values{"topics": {"apparel", "office", "apparel"}, "frequency": {"weekly"}}, true)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"preferences":{"frequency":"weekly","topics":["apparel","office"]}`) {
+		t.Errorf("preferences: %d %s", w.Code, w.Body)
+	}
+	if p, _, _ := st.LookupProfile(t.Context(), "otto-12"); p.Attributes["pref_topics"] != "apparel,office" {
+		t.Errorf("stored attributes %v", p.Attributes)
+	}
+	for field, v := range map[string]url.Values{"topics": {"topics": {"rockets"}}, "frequency": {"frequency": {"hourly"}}} {
+		if w := submit(t, h, "/v1/actions/preferences", tok, v, false); w.Code != 422 || answer(t, w).Error.Field != field {
+			t.Errorf("preferences with bad %s: %d %s", field, w.Code, w.Body)
+		}
+	}
+
+	// 20 concurrent identical ratings count once; a second vote replaces it.
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if w := submit(t, h, "/v1/actions/rate", tok, url.Values{"sku": {"GGOEGAEJ163316"}, "value": {"4"}}, false); w.Code != 200 {
+				t.Errorf("rate: %d %s", w.Code, w.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	w = submit(t, h, "/v1/actions/rate", mint(t, "otto-13", ""), url.Values{"sku": {"GGOEGAEJ163316"}, "value": {"5"}}, false)
+	if !strings.Contains(w.Body.String(), `"votes":2`) || !strings.Contains(w.Body.String(), `"average":4.5`) {
+		t.Errorf("tally after 20 identical + 1 other: %s", w.Body)
+	}
+	w = submit(t, h, "/v1/actions/rate", tok, url.Values{"sku": {"GGOEGAEJ163316"}, "value": {"1"}}, false)
+	if !strings.Contains(w.Body.String(), `"votes":2`) || !strings.Contains(w.Body.String(), `"average":3`) {
+		t.Errorf("a changed vote replaces the first: %s", w.Body)
+	}
+	w = submit(t, h, "/v1/actions/rate", tok, url.Values{"question": {"fav-color"}, "value": {"Blue"}}, false)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"counts":{"Blue":1}`) {
+		t.Errorf("poll: %d %s", w.Code, w.Body)
+	}
+	bad := []struct {
+		form  url.Values
+		field string
+	}{
+		{url.Values{"sku": {"GGOEGAEJ163316"}, "value": {"6"}}, "value"},
+		{url.Values{"sku": {"NOPE"}, "value": {"3"}}, "sku"},
+		{url.Values{"question": {"Bad Q"}, "value": {"x"}}, "question"},
+		{url.Values{"question": {"q"}, "value": {"<b>"}}, "value"},
+		{url.Values{"value": {"3"}}, "sku"},
+	}
+	other := mint(t, "otto-14", "") // tok has used most of its 30 writes this minute
+	for _, tc := range bad {
+		if w := submit(t, h, "/v1/actions/rate", other, tc.form, false); w.Code != 422 || answer(t, w).Error.Field != tc.field {
+			t.Errorf("rate %v: %d %s", tc.form, w.Code, w.Body)
+		}
 	}
 }

@@ -59,6 +59,7 @@ type Store interface {
 	ProfileLookup
 	OfferIssuer
 	Subscriber
+	Voter
 }
 
 // TokenVerifier checks the signed token of a live URL; see amp.Verifier.

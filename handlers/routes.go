@@ -30,10 +30,14 @@ func (s *Server) engine() *gin.Engine {
 	r.GET("/v1/countdown/:campaign", s.countdownImage(), s.noStore(), s.ampCORS(), s.token(), s.handleCountdown())
 
 	// amp-form actions: form bodies, AMP CORS and a token on every answer
-	// (errors as {"ok":false,"error":{…}}), a per-token rate limit.
-	acts := r.Group("/v1/actions", s.noStore(), s.ampCORSWith(failAction), s.tokenWith(failAction), s.actionRateLimit(), s.actionForm())
-	acts.POST("/notify", s.handleNotify())
-	acts.POST("/offer", s.handleOffer())
+	// (errors as {"ok":false,"error":{…}}), a per-token rate limit on writes.
+	acts := r.Group("/v1/actions", s.noStore(), s.ampCORSWith(failAction), s.tokenWith(failAction), s.actionForm())
+	acts.POST("/more", s.handleMore()) // a read: not rate limited
+	writes := acts.Group("", s.actionRateLimit())
+	writes.POST("/notify", s.handleNotify())
+	writes.POST("/offer", s.handleOffer())
+	writes.POST("/preferences", s.handlePreferences())
+	writes.POST("/rate", s.handleRate())
 
 	// Server-to-server: signed event webhooks, their schema, admin reads.
 	r.POST("/v1/events", s.noStore(), s.handleEvents())

@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/amplive/amplive/content"
 )
@@ -72,4 +73,47 @@ func (s *Store) Subscribe(ctx context.Context, profileID, sku string) (created b
 		return false, fmt.Errorf("store: subscribe: %w", err)
 	}
 	return true, nil
+}
+
+// voteDoc is one profile's vote on one item (a SKU rating or a poll
+// question), keyed "<item>|<profile>".
+type voteDoc struct {
+	ID        string    `bson:"_id"`
+	Item      string    `bson:"item"`
+	ProfileID string    `bson:"profile_id"`
+	Value     string    `bson:"value"`
+	At        time.Time `bson:"at"`
+}
+
+// Vote records profileID's vote value on item — a second vote replaces the
+// first — and returns the item's tally: votes per value. Concurrent votes
+// of one profile leave exactly one. On the embedded store the tally reads
+// the whole votes collection (FerretDB filters in Go), fine for the sizes a
+// demo holds. Errors are the store's.
+func (s *Store) Vote(ctx context.Context, profileID, item, value string) (map[string]int, error) {
+	coll := s.db.Collection(CollVotes)
+	doc := voteDoc{ID: item + "|" + profileID, Item: item, ProfileID: profileID, Value: value, At: time.Now().UTC().Truncate(time.Millisecond)}
+	mu := s.docLocks.of(CollVotes, doc.ID)
+	mu.Lock()
+	_, err := coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) { // a concurrent first vote from another replica inserted it
+		_, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc)
+	}
+	mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("store: vote: %w", err)
+	}
+	cur, err := coll.Find(ctx, bson.D{{Key: "item", Value: item}})
+	if err != nil {
+		return nil, fmt.Errorf("store: tally votes: %w", err)
+	}
+	var votes []voteDoc
+	if err := cur.All(ctx, &votes); err != nil {
+		return nil, fmt.Errorf("store: tally votes: %w", err)
+	}
+	tally := map[string]int{}
+	for _, v := range votes {
+		tally[v.Value]++
+	}
+	return tally, nil
 }

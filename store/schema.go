@@ -21,10 +21,12 @@ const (
 	CollOffers = "offers"
 	// CollSubscriptions holds back-in-stock subscriptions per SKU and profile.
 	CollSubscriptions = "subscriptions"
+	// CollVotes holds ratings and poll votes, one per item and profile.
+	CollVotes = "votes"
 )
 
 // collections lists every collection Open creates, in creation order.
-var collections = []string{CollProfiles, CollProducts, CollCampaigns, CollEvents, CollOffers, CollSubscriptions}
+var collections = []string{CollProfiles, CollProducts, CollCampaigns, CollEvents, CollOffers, CollSubscriptions, CollVotes}
 
 // secondaryIndexes are the indexes besides _id, by collection. Index names
 // are the defaults (e.g. "category_1_popularity_-1", see indexName); an
@@ -35,6 +37,10 @@ var secondaryIndexes = map[string][]mongo.IndexModel{
 		{Keys: bson.D{{Key: "category", Value: 1}, {Key: "popularity", Value: -1}}},
 		// bestsellers across the catalog
 		{Keys: bson.D{{Key: "popularity", Value: -1}}},
+	},
+	CollVotes: {
+		// an item's tally
+		{Keys: bson.D{{Key: "item", Value: 1}}},
 	},
 	CollEvents: {
 		// a profile's events in time order

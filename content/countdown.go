@@ -33,9 +33,9 @@ const EndsAtLayout = "Mon 2 Jan 2006, 15:04 MST"
 // Countdown computes campaign c's countdown at server instant now (taken in
 // UTC), with the end written in zone, an IANA name: the reader's zone when
 // known, else the campaign's, else UTC. An empty or unknown zone falls back
-// in that order. Values are computed per call and never cached. Labels are
-// English; call Localize for the reader's language.
-func Countdown(c Campaign, now time.Time, zone string) CountdownBlock {
+// in that order. Values are computed per call and never cached. Labels
+// are in the language of locale, a BCP 47 tag (see Localize).
+func Countdown(c Campaign, now time.Time, zone, locale string) CountdownBlock {
 	loc, name := resolveZone(zone, c.TimeZone)
 	end := c.EndsAt.UTC()
 	it := CountdownItem{
@@ -49,7 +49,7 @@ func Countdown(c Campaign, now time.Time, zone string) CountdownBlock {
 	if left <= 0 {
 		it.Ended = true
 		b := CountdownBlock{Items: it}
-		b.Localize("")
+		b.Localize(locale)
 		return b
 	}
 	it.RemainingSeconds = left
@@ -58,7 +58,7 @@ func Countdown(c Campaign, now time.Time, zone string) CountdownBlock {
 	it.Minutes = left % 3600 / 60
 	it.Seconds = left % 60
 	b := CountdownBlock{Items: it}
-	b.Localize("")
+	b.Localize(locale)
 	return b
 }
 

@@ -35,14 +35,14 @@ func TestCountdown(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.want.Campaign, tc.want.EndsAt, tc.want.ExpiredText = "sale", "2026-12-02T18:00:00Z", "Over."
-			got := Countdown(camp, tc.now, tc.zone).Items
+			got := Countdown(camp, tc.now, tc.zone, "").Items
 			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreFields(CountdownItem{}, "Labels")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}
 	// A campaign without a zone, read without one: UTC.
-	if got := Countdown(Campaign{ID: "x", EndsAt: end}, end, "").Items.TimeZone; got != "UTC" {
+	if got := Countdown(Campaign{ID: "x", EndsAt: end}, end, "", "").Items.TimeZone; got != "UTC" {
 		t.Errorf("zone = %q, want UTC", got)
 	}
 }
@@ -80,8 +80,7 @@ func TestCountdownLabels(t *testing.T) {
 		{"xx-YY", time.Minute, CountdownLabels{"days", "hours", "minute", "seconds"}},
 	}
 	for _, tc := range cases {
-		b := Countdown(camp, end.Add(-tc.left), "")
-		b.Localize(tc.locale)
+		b := Countdown(camp, end.Add(-tc.left), "", tc.locale)
 		if diff := cmp.Diff(tc.want, b.Items.Labels); diff != "" {
 			t.Errorf("%q %v (-want +got):\n%s", tc.locale, tc.left, diff)
 		}

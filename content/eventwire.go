@@ -3,8 +3,6 @@ package content
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -137,13 +135,10 @@ func decimalMajor(minor int64, code string) (json.Number, error) {
 	if !ok {
 		return "", fmt.Errorf("%w: unknown currency %q", ErrMoney, code)
 	}
-	neg := minor < 0
-	digits := strconv.FormatInt(max(minor, -minor), 10)
-	if exp > 0 {
-		if len(digits) <= exp {
-			digits = strings.Repeat("0", exp-len(digits)+1) + digits
-		}
-		digits = digits[:len(digits)-exp] + "." + digits[len(digits)-exp:]
+	neg, whole, frac := splitMinor(minor, exp)
+	digits := whole
+	if frac != "" {
+		digits += "." + frac
 	}
 	if neg {
 		digits = "-" + digits

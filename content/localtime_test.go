@@ -65,7 +65,7 @@ func TestCountdownAcrossDST(t *testing.T) {
 		if err1 != nil || err2 != nil {
 			t.Fatal(err1, err2)
 		}
-		it := Countdown(Campaign{ID: "c", EndsAt: end, TimeZone: tc.zone}, now, "").Items
+		it := Countdown(Campaign{ID: "c", EndsAt: end, TimeZone: tc.zone}, now, "", "").Items
 		if it.RemainingSeconds != tc.wantHours*3600 || it.Days*24+it.Hours != tc.wantHours {
 			t.Errorf("%s %s → %s: %d s (%d d %d h), want %d h", tc.zone, tc.from, tc.to, it.RemainingSeconds, it.Days, it.Hours, tc.wantHours)
 		}

@@ -113,15 +113,7 @@ func FormatMoney(minor int64, code, locale string) string {
 		c = currency{exp: 2, symbol: code}
 		st.symbolAfter = true
 	}
-	neg := minor < 0
-	if neg {
-		minor = -minor
-	}
-	digits := strconv.FormatInt(minor, 10)
-	if len(digits) <= c.exp {
-		digits = strings.Repeat("0", c.exp-len(digits)+1) + digits
-	}
-	whole, frac := digits[:len(digits)-c.exp], digits[len(digits)-c.exp:]
+	neg, whole, frac := splitMinor(minor, c.exp)
 	var b strings.Builder
 	if neg {
 		b.WriteByte('-')
@@ -147,6 +139,21 @@ func FormatMoney(minor int64, code, locale string) string {
 		b.WriteString(c.symbol)
 	}
 	return b.String()
+}
+
+// splitMinor writes |minor| minor units as the digits before and after the
+// decimal point of a currency with exp minor-unit digits (1699, 2 → "16",
+// "99"; 5, 2 → "0", "05"; 1200, 0 → "1200", "").
+func splitMinor(minor int64, exp int) (neg bool, whole, frac string) {
+	neg = minor < 0
+	digits := strconv.FormatInt(minor, 10)
+	if neg {
+		digits = digits[1:] // also right for math.MinInt64, which has no positive twin
+	}
+	if len(digits) <= exp {
+		digits = strings.Repeat("0", exp-len(digits)+1) + digits
+	}
+	return neg, digits[:len(digits)-exp], digits[len(digits)-exp:]
 }
 
 func isLetters(s string) bool {

@@ -194,10 +194,12 @@ func (s *Server) handleOffer() gin.HandlerFunc {
 	}
 }
 
+// offerCodes writes offer codes in offerCodeAlphabet.
+var offerCodes = base32.NewEncoding(offerCodeAlphabet).WithPadding(base32.NoPadding)
+
 // newOfferCode is a random 10-character code without look-alike letters.
 func newOfferCode() string {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
-	enc := base32.NewEncoding(offerCodeAlphabet).WithPadding(base32.NoPadding)
-	return enc.EncodeToString(b[:])[:10]
+	return offerCodes.EncodeToString(b[:])[:10]
 }

@@ -2,14 +2,12 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -102,17 +100,13 @@ func (s *Server) handlePreferences() gin.HandlerFunc {
 		if frequency != "" {
 			attrs["pref_frequency"] = frequency
 		}
-		now := s.now().UTC().Truncate(time.Millisecond)
-		body, _ := json.Marshal(map[string]any{
-			"id": "pref-" + profile + "-" + strconv.FormatInt(now.UnixNano(), 36), "type": content.EventProfileUpdated,
-			"profile_id": profile, "at": now.Format(time.RFC3339Nano), "attributes": attrs,
-		})
-		events, problems := content.ParseEvents(body, now)
-		if len(problems) > 0 {
-			failAction(c, http.StatusUnprocessableEntity, CodeInvalidField, problems[0].Message)
+		problem, err := s.applyServerEvent(c.Request.Context(), content.EventProfileUpdated, "pref-"+profile,
+			map[string]any{"profile_id": profile, "attributes": attrs})
+		if problem != nil {
+			failAction(c, http.StatusUnprocessableEntity, CodeInvalidField, problem.Message)
 			return
 		}
-		if _, _, err := s.store.ApplyEvents(c.Request.Context(), events); err != nil {
+		if err != nil {
 			s.log.Error("preferences: store write failed", "request_id", c.GetString(requestIDHeader), "err", err)
 			failAction(c, http.StatusServiceUnavailable, CodeStoreUnavailable, "please try again")
 			return

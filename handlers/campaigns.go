@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -80,25 +79,23 @@ func (s *Server) handleCampaignPut() gin.HandlerFunc {
 			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "pick", "only applies to ends_at_local")
 			return
 		}
-		now := s.now().UTC().Truncate(time.Millisecond)
 		for _, k := range []string{"id", "type", "at", "campaign_id"} {
 			if _, given := fields[k]; given {
 				failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, k, "is set by the URL and the server")
 				return
 			}
 		}
-		fields["id"], _ = json.Marshal("admin-campaign-" + id + "-" + strconv.FormatInt(now.UnixNano(), 36))
-		fields["type"], _ = json.Marshal(content.EventCampaignUpdated)
-		fields["at"], _ = json.Marshal(now.Format(time.RFC3339Nano))
-		fields["campaign_id"], _ = json.Marshal(id)
-		body, _ := json.Marshal(fields)
-		events, problems := content.ParseEvents(body, now)
-		if len(problems) > 0 {
-			p := problems[0]
-			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, strings.TrimPrefix(p.Pointer, "/"), p.Message)
+		payload := make(map[string]any, len(fields)+1)
+		for k, v := range fields {
+			payload[k] = v
+		}
+		payload["campaign_id"] = id
+		problem, err := s.applyServerEvent(c.Request.Context(), content.EventCampaignUpdated, "admin-campaign-"+id, payload)
+		if problem != nil {
+			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, strings.TrimPrefix(problem.Pointer, "/"), problem.Message)
 			return
 		}
-		if _, _, err := s.store.ApplyEvents(c.Request.Context(), events); err != nil {
+		if err != nil {
 			s.log.Error("admin: campaign write failed", "request_id", c.GetString(requestIDHeader), "err", err)
 			fail(c, http.StatusServiceUnavailable, CodeStoreUnavailable, "the store did not acknowledge the write; retry")
 			return

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/amplive/amplive/amp"
 	"github.com/amplive/amplive/content"
 )
 
@@ -18,23 +19,37 @@ import (
 // is a 404.
 func (s *Server) handleCountdown() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.Param("campaign")
-		if cmp := claimsOf(c).Campaign; cmp != "" && cmp != id {
-			fail(c, http.StatusUnauthorized, CodeTokenInvalid, "the token is for another campaign")
+		camp, code := s.countdownCampaign(c.Param("campaign"), claimsOf(c))
+		switch code {
+		case CodeTokenInvalid:
+			fail(c, http.StatusUnauthorized, code, "the token is for another campaign")
 			return
-		}
-		camp, ok := s.store.Campaign(id)
-		if !ok {
-			fail(c, http.StatusNotFound, CodeCampaignNotFound, "no such campaign")
+		case CodeCampaignNotFound:
+			fail(c, http.StatusNotFound, code, "no such campaign")
 			return
-		}
-		if end, ok := claimsOf(c).EndTime(); ok {
-			camp.EndsAt = end // evergreen: the recipient's own deadline, minted into the token
 		}
 		read := s.readProfile(c)
-		block := content.Countdown(camp, s.now(), read.Profile.TimeZone)
-		block.Localize(read.Profile.Locale)
+		block := content.Countdown(camp, s.now(), read.Profile.TimeZone, read.Profile.Locale)
 		block.Fallback = read.Fallback
 		c.JSON(http.StatusOK, block)
 	}
+}
+
+// countdownCampaign is what a countdown URL for campaign id shows under
+// claims (nil or empty for no token): the campaign, with its deadline
+// replaced by the token's evergreen end when it has one. code is "" or why
+// nothing can be shown: CodeTokenInvalid for a token minted for another
+// campaign, CodeCampaignNotFound for an unknown id.
+func (s *Server) countdownCampaign(id string, claims *amp.Claims) (content.Campaign, string) {
+	if claims != nil && claims.Campaign != "" && claims.Campaign != id {
+		return content.Campaign{}, CodeTokenInvalid
+	}
+	camp, ok := s.store.Campaign(id)
+	if !ok {
+		return content.Campaign{}, CodeCampaignNotFound
+	}
+	if end, ok := claims.EndTime(); ok {
+		camp.EndsAt = end // evergreen: the recipient's own deadline, minted into the token
+	}
+	return camp, ""
 }

@@ -139,24 +139,18 @@ func (s *Server) countdownImage() gin.HandlerFunc {
 			s.neutralImage(c, kind, "not_found")
 			return
 		}
-		camp, ok := s.store.Campaign(id)
-		if !ok {
-			s.neutralImage(c, kind, "campaign_not_found")
-			return
-		}
+		var claims *amp.Claims // the token is optional here
 		if raw := c.Query("t"); raw != "" {
-			claims, err := s.tokens.Verify(raw)
-			if err != nil {
+			var err error
+			if claims, err = s.tokens.Verify(raw); err != nil {
 				s.neutralImage(c, kind, amp.TokenErrorCode(err))
 				return
 			}
-			if claims.Campaign != "" && claims.Campaign != id {
-				s.neutralImage(c, kind, CodeTokenInvalid)
-				return
-			}
-			if end, ok := claims.EndTime(); ok {
-				camp.EndsAt = end
-			}
+		}
+		camp, code := s.countdownCampaign(id, claims)
+		if code != "" {
+			s.neutralImage(c, kind, code)
+			return
 		}
 		now := s.now()
 		remaining := int64(camp.EndsAt.Sub(now) / time.Second)

@@ -29,6 +29,7 @@ const (
 	CodeInvalidCampaign   = "invalid_campaign"      // 422: a campaign body the admin API refuses (field named)
 	CodeAdminUnauthorized = "admin_unauthorized"    // 401: admin endpoint without a valid admin key
 	CodeProfileNotFound   = "profile_not_found"     // 404: admin lookup of an unknown profile
+	CodeInvalidSnippet    = "invalid_snippet"       // 422: snippet options the generator refuses (unknown block or ESP, bad base_url …)
 	CodeInternal          = "internal"              // 500: a bug; details are in the log only
 )
 

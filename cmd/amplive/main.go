@@ -5,6 +5,9 @@
 //	amplive seed --demo      load the demo data set into the store
 //	amplive token …          mint signed URL tokens, one or a CSV of them
 //	amplive events …         sign, import or replay events (the webhook write path)
+//	amplive snippet BLOCK …  an AMP block for an ESP, ready to paste
+//	amplive email …          a whole AMP email (or .eml) with fallbacks
+//	amplive preview FILE     fetch an AMP email's amp-lists as a client would; write a static page
 //
 // Run `amplive <command> --help` for each command's flags; every flag has an
 // AMPLIVE_* environment variable of the same name.
@@ -54,6 +57,9 @@ Usage:
   amplive seed --demo [flags]      load the demo data set into the store
   amplive token [flags]            mint a signed token, or a CSV column of them
   amplive events sign|import|replay   sign, send or replay profile events (webhooks)
+  amplive snippet BLOCK --esp NAME --base-url URL   an AMP block for an ESP, ready to paste
+  amplive email --blocks LIST --esp NAME --base-url URL [--eml]   a whole AMP email with fallbacks
+  amplive preview FILE [--sender S] [--out preview.html]   open an AMP email as a client would
 
 Run "amplive <command> --help" for the flags of a command.
 `
@@ -75,6 +81,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runToken(ctx, rest, e)
 	case "events":
 		return runEvents(ctx, rest, e)
+	case "snippet":
+		return runSnippet(ctx, rest, e)
+	case "email":
+		return runEmail(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

@@ -33,12 +33,12 @@ func checkAMP4Email(doc string) []string {
 		return append(probs, "unparsable: "+err.Error())
 	}
 	htmlEl := chkChild(root, "html")
-	if htmlEl == nil || !(chkHas(htmlEl, "⚡4email") || chkHas(htmlEl, "amp4email")) || !chkHas(htmlEl, "data-css-strict") {
+	if htmlEl == nil || !(hasAttr(htmlEl, "⚡4email") || hasAttr(htmlEl, "amp4email")) || !hasAttr(htmlEl, "data-css-strict") {
 		bad("<html> needs ⚡4email and data-css-strict")
 		return probs
 	}
 	head := chkChild(htmlEl, "head")
-	if first := chkFirst(head); first == nil || first.Data != "meta" || chkAttr(first, "charset") != "utf-8" {
+	if first := chkFirst(head); first == nil || first.Data != "meta" || attr(first, "charset") != "utf-8" {
 		bad(`<meta charset="utf-8"> must be the first child of <head>`)
 	}
 	checkHead(head, bad)
@@ -46,7 +46,7 @@ func checkAMP4Email(doc string) []string {
 	chkWalk(chkChild(htmlEl, "body"), func(n *html.Node, inTemplate bool) { checkElement(n, inTemplate, used, bad) })
 	included := map[string]bool{}
 	for _, s := range chkElements(head, "script") {
-		if name := chkAttr(s, "custom-element") + chkAttr(s, "custom-template"); name != "" {
+		if name := attr(s, "custom-element") + attr(s, "custom-template"); name != "" {
 			included[name] = true
 		}
 	}
@@ -73,25 +73,25 @@ func checkHead(head *html.Node, bad func(string, ...any)) {
 	for _, n := range chkElements(head, "") {
 		switch n.Data {
 		case "script":
-			name := chkAttr(n, "custom-element") + chkAttr(n, "custom-template")
+			name := attr(n, "custom-element") + attr(n, "custom-template")
 			switch {
-			case chkAttr(n, "src") == "https://cdn.ampproject.org/v0.js" && name == "":
+			case attr(n, "src") == "https://cdn.ampproject.org/v0.js" && name == "":
 				runtime++
-			case name != "" && allowedScripts[name] == chkAttr(n, "src"):
+			case name != "" && allowedScripts[name] == attr(n, "src"):
 			default:
-				bad("script %q is not an allowed AMP4EMAIL script", chkAttr(n, "src"))
+				bad("script %q is not an allowed AMP4EMAIL script", attr(n, "src"))
 			}
-			if !chkHas(n, "async") {
-				bad("script %q is not async", chkAttr(n, "src"))
+			if !hasAttr(n, "async") {
+				bad("script %q is not async", attr(n, "src"))
 			}
 		case "style":
 			switch {
-			case chkHas(n, "amp4email-boilerplate"):
+			case hasAttr(n, "amp4email-boilerplate"):
 				boilerplate++
 				if chkText(n) != "body{visibility:hidden}" {
 					bad("the boilerplate style is %q", chkText(n))
 				}
-			case chkHas(n, "amp-custom"):
+			case hasAttr(n, "amp-custom"):
 				custom++
 				if len(chkText(n)) > MaxCSSBytes {
 					bad("amp-custom CSS over %d bytes", MaxCSSBytes)
@@ -111,7 +111,7 @@ func checkHead(head *html.Node, bad func(string, ...any)) {
 var wholeMustache = regexp.MustCompile(`^\{\{[a-z_.]+\}\}$`)
 
 func checkElement(n *html.Node, inTemplate bool, used map[string]bool, bad func(string, ...any)) {
-	if st := chkAttr(n, "style"); len(st) > MaxInlineStyleBytes {
+	if st := attr(n, "style"); len(st) > MaxInlineStyleBytes {
 		bad("<%s> inline style over %d bytes", n.Data, MaxInlineStyleBytes)
 	}
 	for _, a := range n.Attr {
@@ -122,44 +122,44 @@ func checkElement(n *html.Node, inTemplate bool, used map[string]bool, bad func(
 	switch n.Data {
 	case "amp-list":
 		used["amp-list"] = true
-		checkXHRURL("amp-list src", chkAttr(n, "src"), bad)
+		checkXHRURL("amp-list src", attr(n, "src"), bad)
 		for _, banned := range []string{"credentials", "[src]", "load-more", "reset-on-refresh"} {
-			if chkHas(n, banned) {
+			if hasAttr(n, banned) {
 				bad("amp-list has %s, which AMP4EMAIL does not allow", banned)
 			}
 		}
-		if chkAttr(n, "layout") == "" || chkAttr(n, "height") == "" {
-			bad("amp-list %s needs layout and height", chkAttr(n, "id"))
+		if attr(n, "layout") == "" || attr(n, "height") == "" {
+			bad("amp-list %s needs layout and height", attr(n, "id"))
 		}
 		var placeholder, fallback bool
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			placeholder = placeholder || chkHas(c, "placeholder")
-			fallback = fallback || chkHas(c, "fallback")
+			placeholder = placeholder || hasAttr(c, "placeholder")
+			fallback = fallback || hasAttr(c, "fallback")
 		}
 		if !placeholder || !fallback {
-			bad("amp-list %s needs a placeholder and a fallback", chkAttr(n, "id"))
+			bad("amp-list %s needs a placeholder and a fallback", attr(n, "id"))
 		}
 		if inTemplate {
 			bad("amp-list inside a template")
 		}
 	case "amp-state":
 		used["amp-bind"] = true
-		if chkHas(n, "src") {
+		if hasAttr(n, "src") {
 			bad("amp-state with src is not allowed in email")
 		}
 	case "form":
 		used["amp-form"] = true
-		if chkAttr(n, "method") != "post" {
-			bad("form %s: method must be post", chkAttr(n, "id"))
+		if attr(n, "method") != "post" {
+			bad("form %s: method must be post", attr(n, "id"))
 		}
-		checkXHRURL("form action-xhr", chkAttr(n, "action-xhr"), bad)
+		checkXHRURL("form action-xhr", attr(n, "action-xhr"), bad)
 		for _, banned := range []string{"action", "target", "name", "verify-xhr"} {
-			if chkHas(n, banned) {
+			if hasAttr(n, banned) {
 				bad("form has %s, which AMP4EMAIL does not allow", banned)
 			}
 		}
 	case "template":
-		if chkAttr(n, "type") != "amp-mustache" {
+		if attr(n, "type") != "amp-mustache" {
 			bad("a template that is not amp-mustache")
 		}
 		used["amp-mustache"] = true
@@ -167,28 +167,28 @@ func checkElement(n *html.Node, inTemplate bool, used map[string]bool, bad func(
 			bad("nested templates")
 		}
 	case "amp-img":
-		src := chkAttr(n, "src")
+		src := attr(n, "src")
 		if !(inTemplate && wholeMustache.MatchString(src)) && !strings.HasPrefix(src, "https://") {
 			bad("amp-img src %q: https, or one whole mustache tag in a template", src)
 		}
-		if chkAttr(n, "width") == "" || chkAttr(n, "height") == "" || chkAttr(n, "layout") == "" {
+		if attr(n, "width") == "" || attr(n, "height") == "" || attr(n, "layout") == "" {
 			bad("amp-img %q needs width, height and layout", src)
 		}
 	case "a":
-		href := chkAttr(n, "href")
+		href := attr(n, "href")
 		u, err := url.Parse(href)
 		if !(inTemplate && wholeMustache.MatchString(href)) && (err != nil || !slices.Contains([]string{"http", "https", "mailto", "tel"}, u.Scheme)) {
 			bad("a href %q: absolute http(s), mailto or tel", href)
 		}
-		if t := chkAttr(n, "target"); t != "" && t != "_blank" {
+		if t := attr(n, "target"); t != "" && t != "_blank" {
 			bad("a target %q: only _blank", t)
 		}
 	case "input":
-		if slices.Contains([]string{"password", "file", "image", "button"}, chkAttr(n, "type")) {
-			bad("input type %s is not allowed", chkAttr(n, "type"))
+		if slices.Contains([]string{"password", "file", "image", "button"}, attr(n, "type")) {
+			bad("input type %s is not allowed", attr(n, "type"))
 		}
 	case "script":
-		if chkAttr(n, "type") != "application/json" || n.Parent == nil || n.Parent.Data != "amp-state" {
+		if attr(n, "type") != "application/json" || n.Parent == nil || n.Parent.Data != "amp-state" {
 			bad("a script in the body that is not amp-state JSON")
 		}
 	case "img", "iframe", "link", "style", "object", "embed", "video", "audio":
@@ -254,23 +254,7 @@ func chkElements(n *html.Node, tag string) []*html.Node {
 	return out
 }
 
-func chkAttr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
 
-func chkHas(n *html.Node, key string) bool {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
-}
 
 func chkText(n *html.Node) string {
 	var b strings.Builder

@@ -28,5 +28,19 @@
 // by an HMAC-SHA256 signature of the raw body in the Amplive-Signature
 // header; WebhookSecrets signs and verifies it (webhook.go).
 //
-// The package imports no other amplive package except content, and does no I/O.
+// Snippets and emails for marketers (snippet.go, esp.go, email.go, eml.go):
+// RenderSnippet renders one block (an amp-list or an amp-form, from the
+// templates package) for an ESP preset, with the recipient's token as the
+// ESP's merge tag and every amp-mustache template protected from the ESP's
+// own template language; RenderEmail builds a whole AMP4EMAIL document with
+// its text/html and text/plain fallbacks and size budgets; WriteEML wraps it
+// in a multipart/alternative message.
+//
+// Preview (preview.go): RenderPreview opens an AMP email as an email client
+// does — fetches each amp-list, checks the CORS answer, renders the
+// amp-mustache template — and returns a static page and a report per block.
+// It is the only part of the package that does I/O (HTTP GETs of the
+// document's own amp-list URLs).
+//
+// The package imports no other amplive package except content and templates.
 package amp

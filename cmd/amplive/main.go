@@ -59,7 +59,7 @@ Usage:
   amplive events sign|import|replay   sign, send or replay profile events (webhooks)
   amplive snippet BLOCK --esp NAME --base-url URL   an AMP block for an ESP, ready to paste
   amplive email --blocks LIST --esp NAME --base-url URL [--eml]   a whole AMP email with fallbacks
-  amplive preview FILE [--sender S] [--out preview.html]   open an AMP email as a client would
+  amplive preview FILE|- [--sender S] [--out preview.html]   open an AMP email as a client would; write a static page
 
 Run "amplive <command> --help" for the flags of a command.
 `
@@ -85,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runSnippet(ctx, rest, e)
 	case "email":
 		return runEmail(ctx, rest, e)
+	case "preview":
+		return runPreview(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

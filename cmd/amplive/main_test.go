@@ -40,18 +40,16 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 
 func noEnv(string) string { return "" }
 
-// TestRunServeEndToEnd starts the real program on :0 with the embedded store
-// and demo data, mints a token with the token command, fetches
-// recommendations as Gmail would, then shuts down on context cancel.
-func TestRunServeEndToEnd(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// startDemoServer runs `amplive serve --demo` on a free loopback port with
+// its data in dataDir until ctx ends; it returns the base URL once /readyz
+// answers, the channel run's result arrives on, and the captured logs.
+func startDemoServer(t *testing.T, ctx context.Context, dataDir string) (string, chan error, *bytes.Buffer) {
+	t.Helper()
 	out := &lineWriter{prefix: "amplive listening on ", found: make(chan string, 1)}
-	var logs bytes.Buffer
+	logs := &bytes.Buffer{}
 	done := make(chan error, 1)
-	dataDir := filepath.Join(t.TempDir(), "data")
 	go func() {
-		done <- run(ctx, []string{"amplive", "serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, noEnv, nil, out, &syncWriter{w: &logs})
+		done <- run(ctx, []string{"amplive", "serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, noEnv, nil, out, &syncWriter{w: logs})
 	}()
 	var base string
 	select {
@@ -62,6 +60,17 @@ func TestRunServeEndToEnd(t *testing.T) {
 		t.Fatal("server did not start within 60 s")
 	}
 	waitReady(t, base+"/readyz")
+	return base, done, logs
+}
+
+// TestRunServeEndToEnd starts the real program on :0 with the embedded store
+// and demo data, mints a token with the token command, fetches
+// recommendations as Gmail would, then shuts down on context cancel.
+func TestRunServeEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	base, done, logs := startDemoServer(t, ctx, dataDir)
 
 	var tok bytes.Buffer
 	if err := run(ctx, []string{"amplive", "token", "--demo", "--sub", "otto-3"}, noEnv, nil, &tok, io.Discard); err != nil {

@@ -19,7 +19,7 @@ import (
 
 // tokenColumn is the column that `token --csv` appends, the ESP custom
 // field that snippets reference.
-const tokenColumn = "amp_token"
+const tokenColumn = amp.DefaultTokenField
 
 func runToken(ctx context.Context, args []string, e env) error {
 	f := newFlags("token", "token (--sub ID | --csv FILE --id-column NAME) [--campaign ID] [--ttl 1080h] [--demo]", e)

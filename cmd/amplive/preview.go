@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/amplive/amplive/amp"
+)
+
+// previewSynopsis is the usage line of `amplive preview`.
+const previewSynopsis = "preview FILE|- [--sender s] [--out preview.html] [--timeout 5s] [--slow 1s]"
+
+// runPreview runs `amplive preview`: it opens an AMP email (FILE, or stdin
+// for "-") as an email client would, fetching every amp-list, writes the
+// result as a static page to --out, and prints one line per block with its
+// problems indented below it, then a summary. It returns a plain error
+// (exit 1) when any block has a problem and a usageError (exit 2) for a bad
+// command line.
+func runPreview(ctx context.Context, args []string, e env) error {
+	f := newFlags("preview", previewSynopsis, e)
+	sender := f.fs.String("sender", amp.DefaultPreviewSender, "AMP-Email-Sender to send: the address the email is sent from")
+	out := f.fs.String("out", "preview.html", "file the static page is written to")
+	timeout := f.fs.Duration("timeout", amp.DefaultPreviewTimeout, "time limit of each amp-list fetch")
+	slow := f.fs.Duration("slow", amp.DefaultPreviewSlow, "answers slower than this are reported as problems")
+	file, err := parseOneArg(f, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case file == "":
+		f.fs.Usage()
+		return usageError{"preview needs the AMP email: a FILE, or - for stdin"}
+	case *timeout <= 0 || *slow <= 0:
+		return usageError{"--timeout and --slow must be positive durations such as 5s or 800ms"}
+	case *sender == "" || *out == "":
+		return usageError{"--sender and --out must not be empty"}
+	}
+	in, _, closeIn, err := openInput(file, e)
+	if err != nil {
+		return err
+	}
+	doc, err := io.ReadAll(in)
+	closeIn()
+	if err != nil {
+		return err
+	}
+	p, err := amp.RenderPreview(ctx, doc, amp.PreviewOptions{Sender: *sender, Timeout: *timeout, Slow: *slow})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, p.HTML, 0o644); err != nil {
+		return err
+	}
+	return printPreview(e.stdout, p, *out)
+}
+
+// printPreview writes the report of p: a line per block, its problems
+// indented, and a summary naming the page written to out. Its error tells
+// how many blocks have problems, nil when none has.
+func printPreview(w io.Writer, p amp.Preview, out string) error {
+	bad := 0
+	for _, b := range p.Blocks {
+		fmt.Fprintln(w, b)
+		for _, pr := range b.Problems {
+			fmt.Fprintln(w, "    "+pr)
+		}
+		if len(b.Problems) > 0 {
+			bad++
+		}
+	}
+	if _, err := fmt.Fprintf(w, "%s; wrote %s\n", p.Summary(), out); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("preview: %d of %d blocks have problems", bad, len(p.Blocks))
+	}
+	return nil
+}
+
+// parseOneArg parses args, where flags may come before or after the one
+// positional argument, and returns that argument ("" when there is none).
+// A second argument or a bad flag is a usageError; --help is flag.ErrHelp.
+func parseOneArg(f *flags, args []string) (string, error) {
+	var pos []string
+	for {
+		if err := f.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return "", err
+			}
+			return "", usageError{err.Error()}
+		}
+		rest := f.fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...) // everything after "--" is an argument
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	if len(f.errs) > 0 {
+		return "", f.errs[0]
+	}
+	switch len(pos) {
+	case 0:
+		return "", nil
+	case 1:
+		return pos[0], nil
+	}
+	return "", usageError{fmt.Sprintf("unexpected argument %q", pos[1])}
+}

@@ -254,8 +254,6 @@ func chkElements(n *html.Node, tag string) []*html.Node {
 	return out
 }
 
-
-
 func chkText(n *html.Node) string {
 	var b strings.Builder
 	for c := n.FirstChild; c != nil; c = c.NextSibling {

@@ -269,7 +269,7 @@ func chkText(n *html.Node) string {
 func TestCheckAMP4EmailCatchesFaults(t *testing.T) {
 	t.Parallel()
 	opt := sampleOptions("generic")
-	opt.Token = "TOKEN"
+	opt.Token = "TOKEN.x.y"
 	good, err := RenderEmail(EmailOptions{SnippetOptions: opt, Blocks: []string{"recommendations", "offer"}})
 	if err != nil {
 		t.Fatal(err)

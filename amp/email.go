@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,6 +100,7 @@ func RenderEmail(opt EmailOptions) (Email, error) {
 	}
 	var exts []string
 	var blocks []emailBlock
+	var specs []blockSpec
 	seen := map[string]bool{}
 	for _, name := range opt.Blocks {
 		spec, ok := findBlock(name)
@@ -114,7 +116,12 @@ func RenderEmail(opt EmailOptions) (Email, error) {
 			return Email{}, err
 		}
 		exts = append(exts, spec.extensions...)
+		specs = append(specs, spec)
 		blocks = append(blocks, emailBlock{Heading: spec.heading, HTML: esp.protect(body)})
+	}
+	lang := orDefault(opt.Lang, "en")
+	if !langTag.MatchString(lang) {
+		return Email{}, fmt.Errorf("--lang %q: a language tag such as en or pt-BR", lang)
 	}
 	title := orDefault(opt.Title, "Just for you")
 	doc := struct {
@@ -122,14 +129,14 @@ func RenderEmail(opt EmailOptions) (Email, error) {
 		Scripts                       []string
 		Blocks                        []emailBlock
 	}{
-		Lang: orDefault(opt.Lang, "en"), Title: htmlText(title), Footer: htmlText(opt.Footer),
-		Prologue: esp.prologue + notesComment(esp), Scripts: scriptsFor(exts), Blocks: blocks,
+		Lang: lang, Title: htmlText(title), Footer: htmlText(opt.Footer),
+		Prologue: esp.prologue + notesComment(esp.Title, notesFor(specs, esp, opt.SnippetOptions)), Scripts: scriptsFor(exts), Blocks: blocks,
 	}
 	var amp bytes.Buffer
 	if err := ampDocument.Execute(&amp, doc); err != nil {
 		return Email{}, fmt.Errorf("render AMP part: %w", err)
 	}
-	fb := fallbackData(opt, title)
+	fb := fallbackData(opt, esp, lang, title)
 	var html, text bytes.Buffer
 	if err := htmlFallback.Execute(&html, fb); err != nil {
 		return Email{}, fmt.Errorf("render HTML part: %w", err)
@@ -142,29 +149,39 @@ func RenderEmail(opt EmailOptions) (Email, error) {
 	return e, err
 }
 
-// notesComment is the preset's notes as an HTML comment (empty for none).
-func notesComment(esp ESP) string {
-	if len(esp.Notes) == 0 {
+// notesComment is notes as an HTML comment (empty for none).
+func notesComment(espTitle string, notes []string) string {
+	if len(notes) == 0 {
 		return ""
 	}
-	return "<!-- amplive email for " + esp.Title + ".\n     " + strings.Join(esp.Notes, "\n     ") + " -->\n"
+	return "<!-- amplive email for " + espTitle + ".\n     " + strings.Join(notes, "\n     ") + " -->\n"
 }
+
+// langTag is the shape of a BCP 47 language tag (en, pt-BR, zh-Hant-TW).
+var langTag = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
 
 // fallbackContent is what the HTML and text parts show.
 type fallbackContent struct {
-	Lang, Title, Footer, ShopURL, CountdownImage, ItemsHeading string
-	Items                                                      []FallbackItem
+	Lang, Title, Footer, ShopURL, ItemsHeading string
+	// CountdownImage is the countdown GIF's URL; CountdownImg is its <img>
+	// tag, built here because the URL holds the ESP's merge tag, which
+	// html/template would percent-encode. Both come from a checked base
+	// URL and campaign and the preset's own tag (or a checked JWT) only.
+	CountdownImage string
+	CountdownImg   htmltemplate.HTML
+	Items          []FallbackItem
 }
 
-func fallbackData(opt EmailOptions, title string) fallbackContent {
+func fallbackData(opt EmailOptions, esp ESP, lang, title string) fallbackContent {
 	fb := fallbackContent{
-		Lang: orDefault(opt.Lang, "en"), Title: espText(title), Footer: espText(opt.Footer),
+		Lang: lang, Title: espText(title), Footer: espText(opt.Footer),
 		ShopURL: opt.ShopURL, ItemsHeading: "Picked for you",
 	}
 	if slices.Contains(opt.Blocks, "countdown") {
-		if base, err := checkBaseURL(opt.BaseURL); err == nil {
-			fb.CountdownImage = base + "/v1/countdown/" + opt.Campaign + ".gif"
-		}
+		base, _ := checkBaseURL(opt.BaseURL) // checked by renderBlock
+		tok, _ := tokenRef(esp, opt.SnippetOptions)
+		fb.CountdownImage = base + "/v1/countdown/" + url.PathEscape(opt.Campaign) + ".gif?t=" + tok
+		fb.CountdownImg = htmltemplate.HTML(`<img src="` + fb.CountdownImage + `" width="480" height="120" alt="Time left">`)
 	}
 	for _, it := range opt.Items {
 		fb.Items = append(fb.Items, FallbackItem{

@@ -25,6 +25,18 @@ type Message struct {
 	Date time.Time
 }
 
+// Check reports an unparsable From or To (RFC 5322) as an error naming the
+// flag.
+func (m Message) Check() error {
+	if _, err := mail.ParseAddress(m.From); err != nil {
+		return fmt.Errorf("--from %q: %w", m.From, err)
+	}
+	if _, err := mail.ParseAddress(m.To); err != nil {
+		return fmt.Errorf("--to %q: %w", m.To, err)
+	}
+	return nil
+}
+
 // WriteEML writes m and e as one RFC 5322 message: multipart/alternative
 // with the text/plain, text/x-amp-html and text/html parts in that order —
 // the AMP part before the HTML part, as Gmail's delivery requirements ask

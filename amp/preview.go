@@ -132,6 +132,9 @@ type Preview struct {
 	HTML []byte
 	// Blocks has one report per amp-list, in document order.
 	Blocks []BlockReport
+	// Problems are faults of the document as a whole, e.g. that it is not
+	// an AMP email at all (no ⚡4email or amp4email on <html>).
+	Problems []string
 }
 
 // RenderPreview does offline what an email client does when an AMP email
@@ -154,6 +157,7 @@ func RenderPreview(ctx context.Context, doc []byte, opt PreviewOptions) (Preview
 		return Preview{}, fmt.Errorf("preview: parse HTML: %w", err)
 	}
 	opt = opt.withDefaults()
+	problems := documentProblems(root) // before staticPage drops the AMP attributes
 	templates := mustacheTemplates(root)
 	lists := findLists(root)
 	blocks := make([]block, len(lists))
@@ -169,11 +173,20 @@ func RenderPreview(ctx context.Context, doc []byte, opt PreviewOptions) (Preview
 	if err != nil {
 		return Preview{}, err
 	}
-	p := Preview{HTML: page, Blocks: make([]BlockReport, len(blocks))}
+	p := Preview{HTML: page, Blocks: make([]BlockReport, len(blocks)), Problems: problems}
 	for i, b := range blocks {
 		p.Blocks[i] = b.report
 	}
 	return p, nil
+}
+
+// documentProblems reports what makes root no AMP email at all.
+func documentProblems(root *html.Node) []string {
+	h := findElement(root, atom.Html)
+	if h == nil || !(hasAttr(h, "⚡4email") || hasAttr(h, "amp4email")) {
+		return []string{"not an AMP email: <html> has neither ⚡4email nor amp4email, so email clients show the HTML part instead"}
+	}
+	return nil
 }
 
 // listSpec is what one amp-list element asks for.

@@ -514,3 +514,22 @@ func TestJSNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestPreviewNotAnAMPEmail: a page without ⚡4email is reported as a whole,
+// since no email client would run its AMP.
+func TestPreviewNotAnAMPEmail(t *testing.T) {
+	t.Parallel()
+	for _, doc := range []string{"<html><body><p>Hello</p></body></html>", "\x00\x01 random bytes"} {
+		p, err := RenderPreview(context.Background(), []byte(doc), PreviewOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "not an AMP email") {
+			t.Errorf("%q: problems %v", doc, p.Problems)
+		}
+	}
+	p, err := RenderPreview(context.Background(), []byte(`<!doctype html><html amp4email><head></head><body></body></html>`), PreviewOptions{})
+	if err != nil || len(p.Problems) != 0 {
+		t.Errorf("an amp4email document: %v %v", p.Problems, err)
+	}
+}

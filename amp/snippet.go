@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -90,6 +91,7 @@ type blockSpec struct {
 	maxItems   int
 	fallback   string
 	heading    string // the block's title in a whole email
+	note       string // what the block needs beyond the options (no template syntax)
 }
 
 var blockSpecs = []blockSpec{
@@ -102,9 +104,9 @@ var blockSpecs = []blockSpec{
 	{name: "cart", path: "/v1/cart", extensions: []string{"amp-list", "amp-mustache"}, height: 400, maxItems: 5,
 		fallback: "Your cart could not load right now.", heading: "Still in your cart"},
 	{name: "more", path: "/v1/actions/more", extensions: []string{"amp-bind", "amp-form", "amp-mustache"}, form: true,
-		heading: "More for you"},
+		heading: "More for you", note: "Show me more continues a recommendations block of 4 items, the default."},
 	{name: "offer", path: "/v1/actions/offer", extensions: []string{"amp-bind", "amp-form", "amp-mustache"}, form: true,
-		heading: "A gift for you"},
+		heading: "A gift for you", note: "The offer block needs tokens minted for the campaign: amplive token --campaign ID."},
 	{name: "preferences", path: "/v1/actions/preferences", extensions: []string{"amp-bind", "amp-form", "amp-mustache"}, form: true,
 		heading: "Your preferences"},
 	{name: "notify", path: "/v1/actions/notify", extensions: []string{"amp-bind", "amp-form", "amp-mustache"}, form: true,
@@ -144,10 +146,14 @@ var extensionScripts = map[string]string{
 
 var (
 	fieldName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
-	tokenChars = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 	slugChars  = regexp.MustCompile(`^[A-Za-z0-9 _.-]{1,64}$`)
 	questionRe = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+	campaignRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) // as PUT /v1/campaigns/{id} accepts
+	jwtShape   = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
 )
+
+// MaxItemsLimit bounds SnippetOptions.MaxItems.
+const MaxItemsLimit = 50
 
 // RenderSnippet renders one block for one ESP preset. Errors: an unknown block or
 // ESP, a base URL that is not absolute https (or http on loopback), a token
@@ -171,7 +177,7 @@ func RenderSnippet(block string, opt SnippetOptions) (Snippet, error) {
 		ESP:     esp.Name,
 		Scripts: scriptsFor(spec.extensions),
 		Body:    esp.prologue + esp.protect(body),
-		Notes:   esp.Notes,
+		Notes:   notesFor([]blockSpec{spec}, esp, opt),
 	}, nil
 }
 
@@ -184,6 +190,23 @@ func scriptsFor(exts []string) []string {
 		out[i] = extensionScripts[e]
 	}
 	return out
+}
+
+// notesFor are the notes of an output made of blocks: the ESP preset's
+// (or, with a literal token, a warning that the output is one recipient's),
+// then each block's own.
+func notesFor(blocks []blockSpec, esp ESP, opt SnippetOptions) []string {
+	notes := esp.Notes
+	if opt.Token != "" {
+		notes = []string{"The URLs carry one recipient's token: send this to that recipient only."}
+	}
+	notes = slices.Clone(notes)
+	for _, b := range blocks {
+		if b.note != "" {
+			notes = append(notes, b.note)
+		}
+	}
+	return notes
 }
 
 // choice is one checkbox or radio button.
@@ -216,7 +239,10 @@ func renderBlock(spec blockSpec, esp ESP, opt SnippetOptions) (string, error) {
 		MaxItems:     spec.maxItems,
 		FallbackText: spec.fallback,
 	}
-	if opt.MaxItems > 0 {
+	switch {
+	case opt.MaxItems < 0 || opt.MaxItems > MaxItemsLimit:
+		return "", fmt.Errorf("--max-items %d: from 1 to %d (0 for the block's default)", opt.MaxItems, MaxItemsLimit)
+	case opt.MaxItems > 0:
 		d.MaxItems = opt.MaxItems
 	}
 	if opt.ShopURL != "" {
@@ -231,8 +257,14 @@ func renderBlock(spec blockSpec, esp ESP, opt SnippetOptions) (string, error) {
 		return "", err
 	}
 	d.URL = base + path + "?t=" + tok
-	if spec.name == "countdown" { // the image needs no token: one per campaign
-		d.ImageURL = base + path + ".gif"
+	switch spec.name {
+	case "recommendations":
+		// The list asks for exactly the items it shows, so that it is page 1
+		// of the "more" block's pages (content.RecommendPage).
+		d.URL += "&limit=" + strconv.Itoa(d.MaxItems)
+	case "countdown":
+		// The token lets the image show a recipient's evergreen deadline.
+		d.ImageURL = base + path + ".gif?t=" + tok
 	}
 	var b bytes.Buffer
 	if err := blockTemplates.ExecuteTemplate(&b, spec.name+".html", d); err != nil {
@@ -245,8 +277,8 @@ func renderBlock(spec blockSpec, esp ESP, opt SnippetOptions) (string, error) {
 func fillBlockOptions(block string, opt SnippetOptions, d *blockData, path *string) error {
 	switch block {
 	case "countdown":
-		if !slugChars.MatchString(opt.Campaign) || strings.Contains(opt.Campaign, " ") {
-			return fmt.Errorf("the countdown block needs --campaign ID (1–64 of letters, digits, '_', '.', '-'), got %q", opt.Campaign)
+		if !campaignRe.MatchString(opt.Campaign) {
+			return fmt.Errorf("the countdown block needs --campaign ID (1–64 of letters, digits, '_', '-'), got %q", opt.Campaign)
 		}
 		*path += url.PathEscape(opt.Campaign)
 	case "notify":
@@ -264,6 +296,9 @@ func fillBlockOptions(block string, opt SnippetOptions, d *blockData, path *stri
 	case "preferences":
 		if len(opt.Topics) == 0 {
 			return fmt.Errorf("the preferences block needs --topics (catalog categories, comma-separated)")
+		}
+		if dup := firstDuplicate(opt.Topics); dup != "" {
+			return fmt.Errorf("--topics: %q is listed twice", dup)
 		}
 		for _, t := range opt.Topics {
 			if !slugChars.MatchString(t) || t != strings.ToLower(t) {
@@ -286,6 +321,9 @@ func fillRate(opt SnippetOptions, d *blockData) error {
 		if !slugChars.MatchString(opt.SKU) || strings.Contains(opt.SKU, " ") {
 			return fmt.Errorf("--sku %q: not a SKU", opt.SKU)
 		}
+		if len(opt.Options) > 0 {
+			return fmt.Errorf("--options are a poll's answers: a product rating (--sku) is 1 to 5 stars")
+		}
 		d.SKU = opt.SKU
 		for v := 1; v <= 5; v++ {
 			d.Options = append(d.Options, choice{Value: fmt.Sprint(v), Label: strings.Repeat("★", v)})
@@ -299,6 +337,9 @@ func fillRate(opt SnippetOptions, d *blockData) error {
 		if len(options) == 0 {
 			options = []string{"yes", "no"}
 		}
+		if dup := firstDuplicate(options); dup != "" {
+			return fmt.Errorf("--options: %q is listed twice", dup)
+		}
 		for _, o := range options {
 			if !slugChars.MatchString(o) || strings.Contains(o, ".") {
 				return fmt.Errorf("--options: %q is not 1–64 of letters, digits, spaces, '_' or '-'", o)
@@ -309,6 +350,18 @@ func fillRate(opt SnippetOptions, d *blockData) error {
 		return fmt.Errorf("the rate block needs --sku SKU (a rating) or --question ID (a poll)")
 	}
 	return nil
+}
+
+// firstDuplicate returns the first value listed twice in vs, or "".
+func firstDuplicate(vs []string) string {
+	seen := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		if seen[v] {
+			return v
+		}
+		seen[v] = true
+	}
+	return ""
 }
 
 // label turns "home_decor" into "Home decor".
@@ -353,8 +406,8 @@ func IsLoopbackHost(host string) bool {
 // tokenRef is what goes after "?t=": the literal token or the ESP merge tag.
 func tokenRef(esp ESP, opt SnippetOptions) (string, error) {
 	if opt.Token != "" {
-		if len(opt.Token) > MaxTokenBytes || !tokenChars.MatchString(opt.Token) {
-			return "", fmt.Errorf("--token: not a JWT (letters, digits, '-', '_', '.')")
+		if len(opt.Token) > MaxTokenBytes || !jwtShape.MatchString(opt.Token) {
+			return "", fmt.Errorf("--token: not a JWT (three base64url parts joined by '.')")
 		}
 		return opt.Token, nil
 	}

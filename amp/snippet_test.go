@@ -60,7 +60,7 @@ func TestEmailGoldens(t *testing.T) {
 func TestEmailOnlyUsedExtensions(t *testing.T) {
 	t.Parallel()
 	opt := sampleOptions("generic")
-	opt.Token = "TOKEN"
+	opt.Token = "TOKEN.x.y"
 	e, err := RenderEmail(EmailOptions{SnippetOptions: opt, Blocks: []string{"cart"}})
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +101,13 @@ func TestSnippetErrors(t *testing.T) {
 		{"no topics", "preferences", func(o *SnippetOptions) { o.Topics = nil }, "--topics"},
 		{"upper topic", "preferences", func(o *SnippetOptions) { o.Topics = []string{"Apparel"} }, "lower-case"},
 		{"bad shop url", "cart", func(o *SnippetOptions) { o.ShopURL = "javascript:alert(1)" }, "--shop-url"},
+		{"token not a JWT", "cart", func(o *SnippetOptions) { o.Token = "garbage" }, "not a JWT"},
+		{"campaign with a dot", "countdown", func(o *SnippetOptions) { o.Campaign = "demo.sale" }, "--campaign"},
+		{"negative max items", "cart", func(o *SnippetOptions) { o.MaxItems = -1 }, "--max-items"},
+		{"too many items", "recommendations", func(o *SnippetOptions) { o.MaxItems = 51 }, "--max-items"},
+		{"options for a rating", "rate", func(o *SnippetOptions) { o.Options = []string{"a", "b"} }, "--options"},
+		{"poll option twice", "rate", func(o *SnippetOptions) { o.SKU = ""; o.Question = "fit"; o.Options = []string{"a", "a"} }, "twice"},
+		{"topic twice", "preferences", func(o *SnippetOptions) { o.Topics = []string{"bags", "bags"} }, "twice"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -117,6 +124,9 @@ func TestSnippetErrors(t *testing.T) {
 	}
 	if _, err := RenderEmail(EmailOptions{SnippetOptions: sampleOptions("generic"), Blocks: []string{"cart", "cart"}}); err == nil {
 		t.Error("a repeated block makes duplicate ids")
+	}
+	if _, err := RenderEmail(EmailOptions{SnippetOptions: sampleOptions("generic"), Blocks: []string{"cart"}, Lang: `en"><script>`}); err == nil || !strings.Contains(err.Error(), "--lang") {
+		t.Errorf("a hostile --lang: %v", err)
 	}
 }
 

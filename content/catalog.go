@@ -2,6 +2,7 @@ package content
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -80,6 +81,24 @@ func (c *Catalog) CategoryBestsellers(category string) []*Product {
 		return nil
 	}
 	return c.byCategory[category]
+}
+
+// Category returns the catalog's spelling of the category named name,
+// compared case-insensitively ("apparel" → "Apparel"), and whether the
+// catalog has sellable products in it.
+func (c *Catalog) Category(name string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	if _, ok := c.byCategory[name]; ok {
+		return name, true
+	}
+	for k := range c.byCategory {
+		if strings.EqualFold(k, name) {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // LoadedAt is when the snapshot was read from the store (UTC).

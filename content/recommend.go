@@ -72,25 +72,43 @@ func Recommend(p *Profile, cat *Catalog, now time.Time, limit int) []Recommendat
 }
 
 // RecommendPage is the page-th (from 1) page of size recommendations for p
-// (nil for an unknown reader), ranked as Recommend ranks them but over every
-// sellable product — of one category when category is not "" — and without
-// the per-category cap; hasMore reports whether a further page exists. It
-// serves "show me more" forms, so it scores the whole (category) catalog.
+// (nil for an unknown reader) and whether a further page exists. It serves
+// "show me more" forms, so it ranks every sellable product, as Recommend
+// ranks them but without the per-category cap. Without a category, page 1
+// is exactly Recommend(p, cat, now, size) — the email's own list when the
+// list block asks for size items — and later pages rank everything else, so
+// "more" continues that list with nothing shown twice or skipped. With a
+// category (matched case-insensitively, see Catalog.Category) the pages rank
+// that category alone; an unknown category has no pages.
 func RecommendPage(p *Profile, cat *Catalog, now time.Time, category string, page, size int) (recs []Recommendation, hasMore bool) {
+	if page < 1 || size < 1 {
+		return nil, false
+	}
 	sig := newSignals(p, cat, now)
+	var ranked []Recommendation
 	pool := cat.Bestsellers()
 	if category != "" {
-		pool = cat.CategoryBestsellers(category)
+		name, ok := cat.Category(category)
+		if !ok {
+			return nil, false
+		}
+		pool = cat.CategoryBestsellers(name)
+	} else {
+		ranked = Recommend(p, cat, now, size)
+	}
+	shown := make(map[string]bool, len(ranked))
+	for _, r := range ranked {
+		shown[r.Product.SKU] = true
 	}
 	cands := make([]*Product, 0, len(pool))
 	for _, prod := range pool {
-		if !sig.excluded[prod.SKU] {
+		if !sig.excluded[prod.SKU] && !shown[prod.SKU] {
 			cands = append(cands, prod)
 		}
 	}
-	ranked := sig.rank(cat, cands)
+	ranked = append(ranked, sig.rank(cat, cands)...)
 	from := (page - 1) * size
-	if page < 1 || size < 1 || from >= len(ranked) {
+	if from >= len(ranked) {
 		return nil, false
 	}
 	to := min(from+size, len(ranked))

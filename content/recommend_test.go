@@ -142,3 +142,49 @@ func TestRecommendLimitsAndDeterminism(t *testing.T) {
 		t.Errorf("empty catalog gave %d items", len(got))
 	}
 }
+
+// TestRecommendPageContinuesTheList: page 1 is the email's own list
+// (Recommend with the page size), and the pages together show every
+// sellable product once; a category is matched in any letter case.
+func TestRecommendPageContinuesTheList(t *testing.T) {
+	t.Parallel()
+	cat := testCatalog()
+	readers := map[string]*Profile{
+		"unknown": nil,
+		"viewer":  {ID: "v", RecentViews: []View{{SKU: "B3", At: testNow.Add(-time.Hour)}}, Cart: []CartItem{{SKU: "A1", Qty: 1}}},
+	}
+	for name, p := range readers {
+		first, _ := RecommendPage(p, cat, testNow, "", 1, 3)
+		want, _ := skusOf(Recommend(p, cat, testNow, 3))
+		if got, _ := skusOf(first); !cmp.Equal(got, want) {
+			t.Errorf("%s: page 1 %v, want the list %v", name, got, want)
+		}
+		seen := map[string]bool{}
+		for page := 1; ; page++ {
+			recs, more := RecommendPage(p, cat, testNow, "", page, 3)
+			for _, r := range recs {
+				if seen[r.Product.SKU] {
+					t.Errorf("%s: %s shown twice", name, r.Product.SKU)
+				}
+				seen[r.Product.SKU] = true
+			}
+			if !more {
+				break
+			}
+		}
+		wantAll := 9 // 11 products less A5 (out of stock) and D2 (no price)
+		if p != nil {
+			wantAll = 8 // A1 is in the cart
+		}
+		if len(seen) != wantAll {
+			t.Errorf("%s: the pages show %d products, want %d: %v", name, len(seen), wantAll, seen)
+		}
+	}
+	recs, _ := RecommendPage(nil, cat, testNow, "bags", 1, 5)
+	if got, _ := skusOf(recs); !cmp.Equal(got, []string{"B1", "B2", "B3"}) {
+		t.Errorf("category bags: %v", got)
+	}
+	if recs, more := RecommendPage(nil, cat, testNow, "Shoes", 1, 5); recs != nil || more {
+		t.Error("an unknown category has no pages")
+	}
+}

@@ -29,9 +29,10 @@ var (
 )
 
 // handleMore handles POST /v1/actions/more (fields category, page): the
-// page-th page (default 2, the one after the email's own list) of four
-// recommendations for the token's profile, optionally within a catalog
-// category: {"ok":true,"items":[…],"page":N,"has_more":bool}.
+// page-th page (default 2, the one after the email's own list of four) of
+// four recommendations for the token's profile, optionally within a catalog
+// category (any letter case): {"ok":true,"items":[…],"page":N,"has_more":bool}.
+// Page 2 continues GET /v1/recommendations?limit=4; see content.RecommendPage.
 func (s *Server) handleMore() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		page := 2
@@ -45,7 +46,7 @@ func (s *Server) handleMore() gin.HandlerFunc {
 		}
 		cat := s.store.Catalog()
 		category := formValue(c, "category")
-		if category != "" && len(cat.CategoryBestsellers(category)) == 0 {
+		if _, ok := cat.Category(category); category != "" && !ok {
 			failActionField(c, http.StatusUnprocessableEntity, CodeInvalidField, "category", "no such category")
 			return
 		}

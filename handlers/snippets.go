@@ -37,8 +37,8 @@ func (s *Server) handleSnippet() gin.HandlerFunc {
 		maxItems := 0
 		if v := q.Get("max_items"); v != "" {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 50 {
-				fail(c, http.StatusUnprocessableEntity, CodeInvalidSnippet, "max_items must be a whole number from 1 to 50")
+			if err != nil || n < 1 {
+				fail(c, http.StatusUnprocessableEntity, CodeInvalidSnippet, "max_items must be a whole number from 1")
 				return
 			}
 			maxItems = n
@@ -50,12 +50,18 @@ func (s *Server) handleSnippet() gin.HandlerFunc {
 		}
 		sn, err := amp.RenderSnippet(c.Param("block"), opt)
 		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, CodeInvalidSnippet, err.Error())
+			fail(c, http.StatusUnprocessableEntity, CodeInvalidSnippet, queryNames.Replace(err.Error()))
 			return
 		}
 		c.JSON(http.StatusOK, snippetAnswer{Block: sn.Block, ESP: sn.ESP, Scripts: sn.Scripts, HTML: sn.Body, Notes: sn.Notes, Snippet: sn.String()})
 	}
 }
+
+// queryNames renames the generator's option names (its CLI flags) to this
+// endpoint's query parameters in error messages.
+var queryNames = strings.NewReplacer("--base-url", "base_url", "--token-field", "token_field", "--campaign", "campaign",
+	"--sku", "sku", "--question", "question", "--options", "options", "--category", "category", "--topics", "topics",
+	"--shop-url", "shop_url", "--max-items", "max_items")
 
 // commaList splits a comma-separated query value, dropping empty entries.
 func commaList(v string) []string {

@@ -28,9 +28,10 @@ func TestSnippetEndpoint(t *testing.T) {
 		{"unknown block", "/v1/snippets/carousel", "live.example.com", adminKey, 422, []string{`"invalid_snippet"`, "unknown block"}},
 		{"unknown esp", "/v1/snippets/cart?esp=gmail", "live.example.com", adminKey, 422, []string{"unknown ESP"}},
 		{"http base", "/v1/snippets/cart?base_url=http://live.example.com", "live.example.com", adminKey, 422, []string{"only https"}},
-		{"hostile host", "/v1/snippets/cart", `x"><script>`, adminKey, 422, []string{"--base-url"}},
+		{"hostile host", "/v1/snippets/cart", `x"><script>`, adminKey, 422, []string{"base_url"}},
 		{"bad max items", "/v1/snippets/cart?max_items=0", "live.example.com", adminKey, 422, []string{"max_items"}},
-		{"missing campaign", "/v1/snippets/countdown", "live.example.com", adminKey, 422, []string{"--campaign"}},
+		{"too many items", "/v1/snippets/cart?max_items=51", "live.example.com", adminKey, 422, []string{"max_items 51"}},
+		{"missing campaign", "/v1/snippets/countdown", "live.example.com", adminKey, 422, []string{"needs campaign"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -46,6 +47,9 @@ func TestSnippetEndpoint(t *testing.T) {
 			}
 			if !json.Valid(w.Body.Bytes()) {
 				t.Fatalf("not JSON: %s", w.Body)
+			}
+			if c.want == 422 && strings.Contains(w.Body.String(), "--") {
+				t.Errorf("the API names a CLI flag: %s", w.Body)
 			}
 			for _, s := range c.contains {
 				if !strings.Contains(w.Body.String(), s) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -72,7 +73,10 @@ func (f *flags) boolean(s setting) *bool {
 // parse parses args; extra positional arguments are a usage error.
 func (f *flags) parse(args []string) error {
 	if err := f.fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()} // an unknown flag or a bad value: exit 2
 	}
 	if len(f.errs) > 0 {
 		return f.errs[0]

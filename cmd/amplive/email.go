@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -63,11 +64,20 @@ func runEmail(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	msg := amp.Message{From: *from, To: *to, Subject: *subject, Date: time.Now()}
+	if *eml {
+		if err := msg.Check(); err != nil {
+			return usageError{err.Error()}
+		}
+	}
 	eo := amp.EmailOptions{SnippetOptions: opt, Blocks: splitComma(*blocks), Title: *title, Footer: *footer, Lang: *lang}
+	if _, err := amp.RenderEmail(eo); err != nil { // the options, before reading anything
+		return usageError{err.Error()}
+	}
 	eo.Items = sendTimeItems(ctx, f, sf, literal, *demo, *sender, log, e)
 	em, err := amp.RenderEmail(eo)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
 	r := em.Report
 	fmt.Fprintf(e.stderr, "AMP part %d bytes (limit %d), CSS %d bytes (limit %d), HTML part %d bytes, text part %d bytes; %d send-time items\n",
@@ -78,34 +88,19 @@ func runEmail(ctx context.Context, args []string, e env) error {
 	if strings.HasPrefix(opt.BaseURL, "http:") {
 		fmt.Fprintln(e.stderr, "warning: an http base URL is for local previews only; email clients require https")
 	}
-	w, done, err := openOutput(*out, e)
-	if err != nil {
-		return err
-	}
+	var buf bytes.Buffer
 	if *eml {
-		err = amp.WriteEML(w, amp.Message{From: *from, To: *to, Subject: *subject, Date: time.Now()}, em)
-	} else {
-		_, err = io.WriteString(w, em.AMP)
-	}
-	return done(err)
-}
-
-// openOutput opens path for writing ("-" is stdout); done closes it and
-// returns the first error.
-func openOutput(path string, e env) (io.Writer, func(error) error, error) {
-	if path == "-" {
-		return e.stdout, func(err error) error { return err }, nil
-	}
-	file, err := os.Create(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return file, func(err error) error {
-		if cerr := file.Close(); err == nil {
-			err = cerr
+		if err := amp.WriteEML(&buf, msg, em); err != nil {
+			return err
 		}
+	} else {
+		buf.WriteString(em.AMP)
+	}
+	if *out == "-" {
+		_, err = e.stdout.Write(buf.Bytes())
 		return err
-	}, nil
+	}
+	return os.WriteFile(*out, buf.Bytes(), 0o644) // only a whole email reaches the file
 }
 
 // sendTimeItems reads the recommendations the HTML and text parts list:
@@ -122,7 +117,11 @@ func sendTimeItems(ctx context.Context, f *flags, sf *snippetFlags, token string
 		fmt.Fprintln(e.stderr, "note: the HTML part has no product list (give --sub, --token, or --campaign with a signing key)")
 		return nil
 	}
-	items, err := fetchItems(ctx, strings.TrimSuffix(*sf.baseURL, "/")+"/v1/recommendations?t="+token, sender)
+	limit := 4 // the recommendations block's default max-items
+	if *sf.maxItems > 0 {
+		limit = *sf.maxItems
+	}
+	items, err := fetchItems(ctx, fmt.Sprintf("%s/v1/recommendations?limit=%d&t=%s", strings.TrimSuffix(*sf.baseURL, "/"), limit, token), sender)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "note: the HTML part has no product list:", err)
 	}

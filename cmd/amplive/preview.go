@@ -62,6 +62,9 @@ func runPreview(ctx context.Context, args []string, e env) error {
 // indented, and a summary naming the page written to out. Its error tells
 // how many blocks have problems, nil when none has.
 func printPreview(w io.Writer, p amp.Preview, out string) error {
+	for _, pr := range p.Problems {
+		fmt.Fprintln(w, "document: "+pr)
+	}
 	bad := 0
 	for _, b := range p.Blocks {
 		fmt.Fprintln(w, b)
@@ -74,6 +77,9 @@ func printPreview(w io.Writer, p amp.Preview, out string) error {
 	}
 	if _, err := fmt.Fprintf(w, "%s; wrote %s\n", p.Summary(), out); err != nil {
 		return err
+	}
+	if len(p.Problems) > 0 {
+		return fmt.Errorf("preview: %s", p.Problems[0])
 	}
 	if bad > 0 {
 		return fmt.Errorf("preview: %d of %d blocks have problems", bad, len(p.Blocks))

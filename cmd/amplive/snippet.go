@@ -56,27 +56,13 @@ func splitComma(s string) []string {
 	return out
 }
 
-// leadingArg splits a leading positional argument (the block) from flags,
-// so that both `snippet cart --esp x` and `snippet --esp x cart` work.
-func leadingArg(args []string) (string, []string) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
-	}
-	return "", args
-}
-
 func runSnippet(_ context.Context, args []string, e env) error {
-	block, rest := leadingArg(args)
 	f := newFlags("snippet", "snippet BLOCK --esp NAME --base-url URL [--token-field F] [block options]\n\nBlocks: "+
 		strings.Join(amp.BlockNames(), ", ")+"\nESP presets: "+strings.Join(amp.ESPNames(), ", "), e)
 	sf := newSnippetFlags(f)
-	if err := f.fs.Parse(rest); err != nil {
+	block, err := parseOneArg(f, args)
+	if err != nil {
 		return err
-	}
-	if block == "" && f.fs.NArg() == 1 {
-		block = f.fs.Arg(0)
-	} else if f.fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", f.fs.Arg(0))}
 	}
 	if block == "" {
 		f.fs.Usage()

@@ -116,6 +116,9 @@ func TestESPSendTimeRendering(t *testing.T) {
 			if probs := checkAMP4Email(got); len(probs) > 0 {
 				t.Errorf("the sent email breaks AMP4EMAIL rules: %v", probs)
 			}
+			if r := Validate([]byte(got)); !r.Pass || len(r.Errors) > 0 {
+				t.Errorf("the sent email fails the validator: %v", r.Errors)
+			}
 			if n, m := strings.Count(got, "{{"), strings.Count(want.AMP, "{{"); n != m || n == 0 {
 				t.Errorf("%d amp-mustache tags after sending, want %d", n, m)
 			}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -57,6 +58,16 @@ func (e ValidationError) String() string {
 // rawRules is the part of the rule data's shape amplive reads. The dump
 // writes every scalar as a one-element array of strings.
 type rawRules struct {
+	Tags      []rawTag `json:"tags"`
+	AttrLists []struct {
+		Name  []string  `json:"name"`
+		Attrs []rawAttr `json:"attrs"`
+	} `json:"attr_lists"`
+	Doc []struct {
+		HTMLFormat []string `json:"html_format"`
+		MaxBytes   []string `json:"max_bytes"`
+		SpecURL    []string `json:"max_bytes_spec_url"`
+	} `json:"doc"`
 	ErrorFormats []struct {
 		Code   []string `json:"code"`
 		Format []string `json:"format"`
@@ -67,10 +78,89 @@ type rawRules struct {
 	} `json:"error_specificity"`
 }
 
-// rules is the rule data as the validator uses it.
+// rawTag is one tag spec as dumped.
+type rawTag struct {
+	HTMLFormat         []string  `json:"html_format"`
+	TagName            []string  `json:"tag_name"`
+	SpecName           []string  `json:"spec_name"`
+	DescriptiveName    []string  `json:"descriptive_name"`
+	Mandatory          []string  `json:"mandatory"`
+	Unique             []string  `json:"unique"`
+	MandatoryParent    []string  `json:"mandatory_parent"`
+	MandatoryAncestor  []string  `json:"mandatory_ancestor"`
+	DisallowedAncestor []string  `json:"disallowed_ancestor"`
+	RequiresExtension  []string  `json:"requires_extension"`
+	Attrs              []rawAttr `json:"attrs"`
+	AttrLists          []string  `json:"attr_lists"`
+	EnabledBy          []string  `json:"enabled_by"`
+	DisabledBy         []string  `json:"disabled_by"`
+	SpecURL            []string  `json:"spec_url"`
+	ExplicitAttrsOnly  []string  `json:"explicit_attrs_only"`
+	SatisfiesCondition []string  `json:"satisfies_condition"`
+	RequiresCondition  []string  `json:"requires_condition"`
+	Deprecation        []string  `json:"deprecation"`
+	AMPLayout          []struct {
+		SupportedLayouts []string `json:"supported_layouts"`
+	} `json:"amp_layout"`
+	ChildTags []struct {
+		MandatoryNum    []string `json:"mandatory_num_child_tags"`
+		ChildOneof      []string `json:"child_tag_name_oneof"`
+		FirstChildOneof []string `json:"first_child_tag_name_oneof"`
+	} `json:"child_tags"`
+	Cdata []struct {
+		CdataRegex      []string `json:"cdata_regex"`
+		MaxBytes        []string `json:"max_bytes"`
+		DisallowedRegex []struct {
+			Regex        []string `json:"regex"`
+			ErrorMessage []string `json:"error_message"`
+		} `json:"disallowed_cdata_regex"`
+		CSSSpec []json.RawMessage `json:"css_spec"`
+	} `json:"cdata"`
+	ExtensionSpec []struct {
+		Name              []string `json:"name"`
+		Version           []string `json:"version"`
+		DeprecatedVersion []string `json:"deprecated_version"`
+		RequiresUsage     []string `json:"requires_usage"`
+		ExtensionType     []string `json:"extension_type"`
+	} `json:"extension_spec"`
+}
+
+// rawAttr is one attribute spec as dumped.
+type rawAttr struct {
+	Name                 []string `json:"name"`
+	AlternativeNames     []string `json:"alternative_names"`
+	Mandatory            []string `json:"mandatory"`
+	MandatoryOneof       []string `json:"mandatory_oneof"`
+	Value                []string `json:"value"`
+	ValueCasei           []string `json:"value_casei"`
+	ValueRegex           []string `json:"value_regex"`
+	ValueRegexCasei      []string `json:"value_regex_casei"`
+	DisallowedValueRegex []string `json:"disallowed_value_regex"`
+	ValueURL             []struct {
+		Protocol      []string `json:"protocol"`
+		AllowRelative []string `json:"allow_relative"`
+		AllowEmpty    []string `json:"allow_empty"`
+	} `json:"value_url"`
+	DispatchKey       []string `json:"dispatch_key"`
+	EnabledBy         []string `json:"enabled_by"`
+	DisabledBy        []string `json:"disabled_by"`
+	RequiresExtension []string `json:"requires_extension"`
+	ValueDocCSS       []string `json:"value_doc_css"`
+	Implicit          []string `json:"implicit"`
+	Trigger           []struct {
+		IfValueRegex     []string `json:"if_value_regex"`
+		AlsoRequiresAttr []string `json:"also_requires_attr"`
+	} `json:"trigger"`
+}
+
+// rules is the rule data as the validator uses it: AMP4EMAIL only.
 type rules struct {
 	errorFormats map[string]string
 	specificity  map[string]int
+	tags         map[string][]*tagSpec // by upper-case tag name, in rule order
+	allTags      []*tagSpec
+	maxDocBytes  int
+	docSpecURL   string
 }
 
 // loadRules parses the embedded rule data once. The data is part of the
@@ -80,7 +170,25 @@ var loadRules = sync.OnceValue(func() *rules {
 	if err := json.Unmarshal(validatorRulesJSON, &raw); err != nil {
 		panic("amp: embedded validator rules: " + err.Error())
 	}
-	r := &rules{errorFormats: map[string]string{}, specificity: map[string]int{}}
+	r := &rules{errorFormats: map[string]string{}, specificity: map[string]int{}, tags: map[string][]*tagSpec{}}
+	lists := map[string][]rawAttr{}
+	for _, l := range raw.AttrLists {
+		lists[first(l.Name)] = l.Attrs
+	}
+	for _, t := range raw.Tags {
+		if !slices.Contains(t.HTMLFormat, "AMP4EMAIL") {
+			continue
+		}
+		ts := newTagSpec(t, lists)
+		r.tags[ts.upper] = append(r.tags[ts.upper], ts)
+		r.allTags = append(r.allTags, ts)
+	}
+	for _, d := range raw.Doc {
+		if slices.Contains(d.HTMLFormat, "AMP4EMAIL") {
+			fmt.Sscan(first(d.MaxBytes), &r.maxDocBytes)
+			r.docSpecURL = first(d.SpecURL)
+		}
+	}
 	for _, f := range raw.ErrorFormats {
 		r.errorFormats[first(f.Code)] = first(f.Format)
 	}

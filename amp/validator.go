@@ -1,0 +1,237 @@
+package amp
+
+import (
+	"bytes"
+	"cmp"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// ValidationResult is the verdict of Validate on one document.
+type ValidationResult struct {
+	// Pass is true when no error of severity ERROR was found (warnings
+	// allowed), the official validator's PASS.
+	Pass bool `json:"pass"`
+	// Errors are the findings sorted by line and column, warnings included.
+	Errors []ValidationError `json:"errors"`
+}
+
+// Validate checks doc as an AMP4EMAIL document against the official AMP
+// validator's rules (amp/rules; https://amp.dev/documentation/guides-and-tutorials/email/learn/email-spec/amp-email-format):
+// the document skeleton, tag and attribute specs (mandatory, unique, values,
+// URL protocols, ancestors, parents, children), extension scripts (versions,
+// used but missing, included but unused), mustache in attributes, layout,
+// CSS and sizes. Errors carry the official codes, messages, positions (line
+// 1-based, column 0-based) and spec URLs. Validate never fails: any byte
+// string gets a verdict.
+func Validate(doc []byte) ValidationResult {
+	v := newValidation(doc)
+	v.run()
+	v.finish()
+	slices.SortStableFunc(v.errs, func(a, b ValidationError) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+	res := ValidationResult{Pass: true, Errors: v.errs}
+	for _, e := range v.errs {
+		if e.Severity == "ERROR" {
+			res.Pass = false
+		}
+	}
+	if res.Errors == nil {
+		res.Errors = []ValidationError{}
+	}
+	return res
+}
+
+// vElem is an open (or just validated) tag of the document.
+type vElem struct {
+	lower, upper string
+	attrs        []html.Attribute
+	line, col    int
+	spec         *tagSpec // the spec it was validated against (best match)
+	passed       bool     // … and passed
+	children     int
+	text         strings.Builder // cdata of script and style
+}
+
+// validation is the state of one Validate run.
+type validation struct {
+	doc         []byte
+	rules       *rules
+	lineStarts  []int
+	conds       map[string]bool // attributes of <html>: "amp4email", "data-css-strict", …
+	stack       []*vElem
+	errs        []ValidationError
+	seenDoctype bool
+	seenSpecs   map[*tagSpec]bool // specs matched at least once
+	attempted   map[*tagSpec]bool // specs that were some tag's best match
+	satisfied   map[string]bool   // conditions satisfied by matched specs
+	extLoaded   map[string]bool
+	extUsed     map[string]bool
+	extSpecs    map[string]*tagSpec
+	endLine     int
+	endCol      int
+	css         cssTotals
+}
+
+// cssTotals are the style bytes the size limits count.
+type cssTotals struct {
+	stylesheet, inline int
+	strict             bool
+}
+
+func newValidation(doc []byte) *validation {
+	v := &validation{
+		doc: doc, rules: loadRules(), conds: map[string]bool{},
+		seenSpecs: map[*tagSpec]bool{}, attempted: map[*tagSpec]bool{}, satisfied: map[string]bool{},
+		extLoaded: map[string]bool{}, extUsed: map[string]bool{}, extSpecs: map[string]*tagSpec{},
+	}
+	v.lineStarts = []int{0}
+	for i, b := range doc {
+		if b == '\n' {
+			v.lineStarts = append(v.lineStarts, i+1)
+		}
+	}
+	return v
+}
+
+// pos is the 1-based line and 0-based column (in characters) of offset.
+func (v *validation) pos(offset int) (int, int) {
+	i, found := slices.BinarySearch(v.lineStarts, offset)
+	if !found {
+		i--
+	}
+	return i + 1, utf8.RuneCount(v.doc[v.lineStarts[i]:offset])
+}
+
+// report records an error of code at line/col; severity follows the code.
+func (v *validation) report(line, col int, code, specURL string, params ...string) {
+	v.errs = append(v.errs, newError(line, col, code, specURL, params...))
+}
+
+func newError(line, col int, code, specURL string, params ...string) ValidationError {
+	sev := "ERROR"
+	if isWarningCode(code) {
+		sev = "WARNING"
+	}
+	return ValidationError{Severity: sev, Code: code, Line: line, Col: col, Params: params, SpecURL: specURL}
+}
+
+// isWarningCode reports the codes the official validator reports as
+// warnings: they do not fail a document.
+func isWarningCode(code string) bool {
+	switch code {
+	case "AMP_EMAIL_MISSING_STRICT_CSS_ATTR", "DEPRECATED_TAG", "DEPRECATED_ATTR", "DUPLICATE_UNIQUE_TAG_WARNING":
+		return true
+	}
+	return strings.HasPrefix(code, "WARNING_")
+}
+
+// voidElements have no end tag (HTML Living Standard §13.1.2).
+var voidElements = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true,
+	"img": true, "input": true, "link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true}
+
+// run tokenizes the document and validates each tag as it opens and closes.
+func (v *validation) run() {
+	z := html.NewTokenizer(bytes.NewReader(v.doc))
+	offset := 0
+	for {
+		tt := z.Next()
+		raw := z.Raw()
+		start := offset
+		offset += len(raw)
+		switch tt {
+		case html.ErrorToken:
+			if z.Err() != io.EOF {
+				return
+			}
+			return
+		case html.DoctypeToken:
+			v.doctype(z.Token(), start)
+		case html.StartTagToken, html.SelfClosingTagToken:
+			t := z.Token()
+			line, col := v.pos(start)
+			el := &vElem{lower: t.Data, upper: strings.ToUpper(t.Data), attrs: t.Attr, line: line, col: col}
+			v.open(el)
+			if voidElements[el.lower] {
+				v.close(el)
+			} else {
+				v.stack = append(v.stack, el)
+			}
+		case html.EndTagToken:
+			name := z.Token().Data
+			v.endLine, v.endCol = v.pos(offset - 1)
+			for i := len(v.stack) - 1; i >= 0; i-- {
+				if v.stack[i].lower == name {
+					for len(v.stack) > i {
+						top := v.stack[len(v.stack)-1]
+						v.stack = v.stack[:len(v.stack)-1]
+						v.close(top)
+					}
+					break
+				}
+			}
+		case html.TextToken:
+			if n := len(v.stack); n > 0 {
+				v.stack[n-1].text.Write(raw)
+			}
+		}
+		if tt != html.TextToken && len(raw) > 0 {
+			v.endLine, v.endCol = v.pos(offset - 1)
+		}
+	}
+}
+
+// doctype validates <!doctype html> as the official validator does: as a
+// tag "!doctype" whose words are attributes.
+func (v *validation) doctype(t html.Token, start int) {
+	line, col := v.pos(start)
+	var attrs []html.Attribute
+	for _, w := range strings.Fields(strings.ToLower(t.Data)) {
+		attrs = append(attrs, html.Attribute{Key: w})
+	}
+	el := &vElem{lower: "!doctype", upper: "!DOCTYPE", attrs: attrs, line: line, col: col}
+	v.seenDoctype = true
+	v.open(el)
+}
+
+// parent is the innermost open element, or nil at the root.
+func (v *validation) parent() *vElem {
+	if len(v.stack) == 0 {
+		return nil
+	}
+	return v.stack[len(v.stack)-1]
+}
+
+// inTemplate reports whether the next tag sits inside an amp-mustache
+// template (a <template> or a <script type=text/plain template=…>).
+func (v *validation) inTemplate() bool {
+	for _, e := range v.stack {
+		if e.upper == "TEMPLATE" || (e.upper == "SCRIPT" && attrValue(e.attrs, "template") != "") {
+			return true
+		}
+	}
+	return false
+}
+
+func attrValue(attrs []html.Attribute, name string) string {
+	for _, a := range attrs {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAttrKey(attrs []html.Attribute, name string) bool {
+	for _, a := range attrs {
+		if a.Key == name {
+			return true
+		}
+	}
+	return false
+}

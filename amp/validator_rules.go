@@ -45,6 +45,16 @@ func (e ValidationError) Message() string {
 	return format
 }
 
+// MarshalJSON writes e with its message:
+// {"severity","code","line","col","params","message","spec_url"}.
+func (e ValidationError) MarshalJSON() ([]byte, error) {
+	type plain ValidationError // without this method
+	return json.Marshal(struct {
+		plain
+		Message string `json:"message"`
+	}{plain(e), e.Message()})
+}
+
 // String is e as the official CLI prints it, without the file name:
 // "LINE:COL message (see URL)".
 func (e ValidationError) String() string {

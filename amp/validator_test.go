@@ -120,3 +120,21 @@ func diffLines(want, got []string) (missing, extra []string) {
 	}
 	return missing, extra
 }
+
+// TestEveryBlockAloneValidates: each block, alone in an email with a real
+// token, passes the validator with no warning (the whole emails of every
+// ESP are validated after their send-time render in esp_render_test.go).
+func TestEveryBlockAloneValidates(t *testing.T) {
+	t.Parallel()
+	opt := sampleOptions("generic")
+	opt.Token = sampleToken
+	for _, block := range BlockNames() {
+		e, err := RenderEmail(EmailOptions{SnippetOptions: opt, Blocks: []string{block}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := Validate([]byte(e.AMP)); !r.Pass || len(r.Errors) > 0 {
+			t.Errorf("%s: %v", block, r.Errors)
+		}
+	}
+}

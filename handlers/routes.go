@@ -45,6 +45,7 @@ func (s *Server) engine() *gin.Engine {
 	r.GET("/v1/profiles/:id", s.noStore(), s.adminAuth(), s.handleAdminProfile())
 	r.PUT("/v1/campaigns/:id", s.noStore(), s.adminAuth(), s.handleCampaignPut())
 	r.GET("/v1/snippets/:block", s.noStore(), s.adminAuth(), s.handleSnippet())
+	r.POST("/v1/validate", s.noStore(), s.adminAuth(), s.handleValidate())
 
 	// Unknown routes and OPTIONS: JSON 404 or 204, with the AMP headers.
 	r.NoRoute(s.noStore(), s.ampCORS(), s.notFound())

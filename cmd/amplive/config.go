@@ -104,3 +104,46 @@ func (f *flags) integer(name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// parseArgs parses args, where flags may come before, between or after the
+// positional arguments, and returns those arguments ("--" ends the flags).
+// A bad flag is a usageError; --help is flag.ErrHelp.
+func parseArgs(f *flags, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		rest := f.fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...) // everything after "--" is an argument
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	if len(f.errs) > 0 {
+		return nil, f.errs[0]
+	}
+	return pos, nil
+}
+
+// parseOneArg is parseArgs for commands that take at most one argument:
+// it returns it ("" when there is none); a second one is a usageError.
+func parseOneArg(f *flags, args []string) (string, error) {
+	pos, err := parseArgs(f, args)
+	switch {
+	case err != nil:
+		return "", err
+	case len(pos) > 1:
+		return "", usageError{fmt.Sprintf("unexpected argument %q", pos[1])}
+	case len(pos) == 1:
+		return pos[0], nil
+	}
+	return "", nil
+}

@@ -8,6 +8,7 @@
 //	amplive snippet BLOCK …  an AMP block for an ESP, ready to paste
 //	amplive email …          a whole AMP email (or .eml) with fallbacks
 //	amplive preview FILE     fetch an AMP email's amp-lists as a client would; write a static page
+//	amplive validate FILE…   validate AMP4EMAIL documents offline (the official rules)
 //
 // Run `amplive <command> --help` for each command's flags; every flag has an
 // AMPLIVE_* environment variable of the same name.
@@ -60,6 +61,7 @@ Usage:
   amplive snippet BLOCK --esp NAME --base-url URL   an AMP block for an ESP, ready to paste
   amplive email --blocks LIST --esp NAME --base-url URL [--eml]   a whole AMP email with fallbacks
   amplive preview FILE|- [--sender S] [--out preview.html]   open an AMP email as a client would; write a static page
+  amplive validate FILE…|- [--format json]   validate AMP4EMAIL documents offline (exit 1 when any fails)
 
 Run "amplive <command> --help" for the flags of a command.
 `
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runEmail(ctx, rest, e)
 	case "preview":
 		return runPreview(ctx, rest, e)
+	case "validate":
+		return runValidate(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -87,36 +85,3 @@ func printPreview(w io.Writer, p amp.Preview, out string) error {
 	return nil
 }
 
-// parseOneArg parses args, where flags may come before or after the one
-// positional argument, and returns that argument ("" when there is none).
-// A second argument or a bad flag is a usageError; --help is flag.ErrHelp.
-func parseOneArg(f *flags, args []string) (string, error) {
-	var pos []string
-	for {
-		if err := f.fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return "", err
-			}
-			return "", usageError{err.Error()}
-		}
-		rest := f.fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			pos = append(pos, rest...) // everything after "--" is an argument
-			break
-		}
-		pos, args = append(pos, rest[0]), rest[1:]
-	}
-	if len(f.errs) > 0 {
-		return "", f.errs[0]
-	}
-	switch len(pos) {
-	case 0:
-		return "", nil
-	case 1:
-		return pos[0], nil
-	}
-	return "", usageError{fmt.Sprintf("unexpected argument %q", pos[1])}
-}

@@ -84,4 +84,3 @@ func printPreview(w io.Writer, p amp.Preview, out string) error {
 	}
 	return nil
 }
-

@@ -39,8 +39,12 @@
 // Preview (preview.go): RenderPreview opens an AMP email as an email client
 // does — fetches each amp-list, checks the CORS answer, renders the
 // amp-mustache template — and returns a static page and a report per block.
-// It is the only part of the package that does I/O (HTTP GETs of the
-// document's own amp-list URLs).
+// Validator (validator*.go): Validate checks an AMP4EMAIL document against
+// the official AMP validator's rules, embedded from rules/.
+//
+// Selftest (selftest.go) replays email clients' CORS requests against any
+// endpoint and checks each answer. Preview and Selftest are the only parts of
+// the package that do I/O (HTTP requests to URLs the caller gives).
 //
 // The package imports no other amplive package except content and templates.
 package amp

@@ -9,6 +9,7 @@
 //	amplive email …          a whole AMP email (or .eml) with fallbacks
 //	amplive preview FILE     fetch an AMP email's amp-lists as a client would; write a static page
 //	amplive validate FILE…   validate AMP4EMAIL documents offline (the official rules)
+//	amplive selftest URL …   check an AMP email endpoint's CORS as email clients call it
 //
 // Run `amplive <command> --help` for each command's flags; every flag has an
 // AMPLIVE_* environment variable of the same name.
@@ -62,6 +63,7 @@ Usage:
   amplive email --blocks LIST --esp NAME --base-url URL [--eml]   a whole AMP email with fallbacks
   amplive preview FILE|- [--sender S] [--out preview.html]   open an AMP email as a client would; write a static page
   amplive validate FILE…|- [--format json]   validate AMP4EMAIL documents offline (exit 1 when any fails)
+  amplive selftest URL --sender ADDRESS [--timeout 5s]   replay email clients' CORS requests against an endpoint; exit 1 on a failure
 
 Run "amplive <command> --help" for the flags of a command.
 `
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runPreview(ctx, rest, e)
 	case "validate":
 		return runValidate(ctx, rest, e)
+	case "selftest":
+		return runSelftest(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

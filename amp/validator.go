@@ -54,6 +54,7 @@ type vElem struct {
 	line, col    int
 	spec         *tagSpec // the spec it was validated against (best match)
 	passed       bool     // … and passed
+	dups         []string // attribute names written more than once
 	children     int
 	text         strings.Builder // cdata of script and style
 }
@@ -153,9 +154,9 @@ func (v *validation) run() {
 		case html.DoctypeToken:
 			v.doctype(z.Token(), start)
 		case html.StartTagToken, html.SelfClosingTagToken:
-			t := z.Token()
+			name, attrs := readStartTag(z)
 			line, col := v.pos(start)
-			el := &vElem{lower: t.Data, upper: strings.ToUpper(t.Data), attrs: t.Attr, line: line, col: col}
+			el := &vElem{lower: name, upper: strings.ToUpper(name), attrs: attrs, line: line, col: col, dups: duplicateAttrNames(raw)}
 			v.open(el)
 			if voidElements[el.lower] {
 				v.close(el)
@@ -184,6 +185,74 @@ func (v *validation) run() {
 			v.endLine, v.endCol = v.pos(offset - 1)
 		}
 	}
+}
+
+// readStartTag reads the current start tag's name and all its attributes,
+// duplicates included (html.Tokenizer.Token drops them, and the validator
+// reports them).
+func readStartTag(z *html.Tokenizer) (string, []html.Attribute) {
+	name, more := z.TagName()
+	var attrs []html.Attribute
+	for more {
+		var k, val []byte
+		k, val, more = z.TagAttr()
+		attrs = append(attrs, html.Attribute{Key: string(k), Val: string(val)})
+	}
+	return string(name), attrs
+}
+
+// duplicateAttrNames returns the attribute names a raw start tag repeats,
+// scanning it as HTML's tokenizer does (§13.2.5.32–.40): the tokenizer keeps
+// only the first of each, and the validator reports the others.
+func duplicateAttrNames(raw []byte) []string {
+	space := func(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' }
+	i := 1
+	for i < len(raw) && !space(raw[i]) && raw[i] != '/' && raw[i] != '>' {
+		i++
+	}
+	seen := map[string]bool{}
+	var dups []string
+	for i < len(raw) {
+		for i < len(raw) && (space(raw[i]) || raw[i] == '/') {
+			i++
+		}
+		if i >= len(raw) || raw[i] == '>' {
+			break
+		}
+		start := i
+		i++ // a name may start with '='
+		for i < len(raw) && !space(raw[i]) && raw[i] != '/' && raw[i] != '>' && raw[i] != '=' {
+			i++
+		}
+		name := strings.ToLower(string(raw[start:i]))
+		j := i
+		for j < len(raw) && space(raw[j]) {
+			j++
+		}
+		if j < len(raw) && raw[j] == '=' {
+			i = j + 1
+			for i < len(raw) && space(raw[i]) {
+				i++
+			}
+			if i < len(raw) && (raw[i] == '"' || raw[i] == '\'') {
+				q := raw[i]
+				i++
+				for i < len(raw) && raw[i] != q {
+					i++
+				}
+				i++
+			} else {
+				for i < len(raw) && !space(raw[i]) && raw[i] != '>' {
+					i++
+				}
+			}
+		}
+		if seen[name] {
+			dups = append(dups, name)
+		}
+		seen[name] = true
+	}
+	return dups
 }
 
 // doctype validates <!doctype html> as the official validator does: as a

@@ -21,12 +21,11 @@ func (v *validation) attributes(ts *tagSpec, el *vElem) []ValidationError {
 		errs = append(errs, newError(el.line, el.col, code, url, params...))
 	}
 	inTemplate := v.inTemplate()
+	for _, d := range el.dups {
+		add("DUPLICATE_ATTRIBUTE", d, tag)
+	}
 	seen := map[string]bool{}
 	for _, a := range el.attrs {
-		if seen[a.Key] {
-			add("DUPLICATE_ATTRIBUTE", a.Key, tag)
-			continue
-		}
 		seen[a.Key] = true
 		as := ts.attr(a.Key, v.conds)
 		if as == nil {

@@ -10,6 +10,7 @@
 //	amplive preview FILE     fetch an AMP email's amp-lists as a client would; write a static page
 //	amplive validate FILE…   validate AMP4EMAIL documents offline (the official rules)
 //	amplive selftest URL …   check an AMP email endpoint's CORS as email clients call it
+//	amplive lint FILE…       the validator, then the warnings an AMP email gets in Gmail
 //
 // Run `amplive <command> --help` for each command's flags; every flag has an
 // AMPLIVE_* environment variable of the same name.
@@ -64,6 +65,7 @@ Usage:
   amplive preview FILE|- [--sender S] [--out preview.html]   open an AMP email as a client would; write a static page
   amplive validate FILE…|- [--format json]   validate AMP4EMAIL documents offline (exit 1 when any fails)
   amplive selftest URL --sender ADDRESS [--timeout 5s]   replay email clients' CORS requests against an endpoint; exit 1 on a failure
+  amplive lint FILE…|- [--fetch] [--sender S] [--budget 50000]   the validator, then the warnings an AMP email gets in Gmail
 
 Run "amplive <command> --help" for the flags of a command.
 `
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runValidate(ctx, rest, e)
 	case "selftest":
 		return runSelftest(ctx, rest, e)
+	case "lint":
+		return runLint(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

@@ -76,13 +76,13 @@ type validation struct {
 	extSpecs    map[string]*tagSpec
 	endLine     int
 	endCol      int
-	css         cssTotals
+	css         cssState
 }
 
-// cssTotals are the style bytes the size limits count.
-type cssTotals struct {
-	stylesheet, inline int
-	strict             bool
+// cssState is the CSS size accounting and mode of the document.
+type cssState struct {
+	cssBytes      // stylesheet and inline style bytes, as the limits count them
+	strict   bool // <html data-css-strict>
 }
 
 func newValidation(doc []byte) *validation {

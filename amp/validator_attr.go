@@ -40,10 +40,8 @@ func (v *validation) attributes(ts *tagSpec, el *vElem) []ValidationError {
 			continue
 		}
 		if as.css {
-			v.css.inline += len(a.Val)
-			if inlineStyleChecker != nil {
-				errs = append(errs, inlineStyleChecker(a.Val, el.lower, el.line, el.col, v.css.strict)...)
-			}
+			v.css.Inline += cssInlineStyleBytes(a.Val, v.css.strict)
+			errs = append(errs, cssCheckInlineStyle(a.Val, tag, el.line, el.col, v.css.strict)...)
 		}
 		if inTemplate && templateSyntax.MatchString(a.Val) {
 			if strings.Contains(a.Val, "{{>") {
@@ -216,6 +214,7 @@ func (v *validation) finish() {
 	for _, name := range unused {
 		v.report(line, col, "EXTENSION_UNUSED", "", name) // the official output cites no page
 	}
+	v.errs = append(v.errs, v.css.sizeErrors(line, col, v.css.strict)...)
 	if max := v.rules.maxDocBytes; max > 0 && len(v.doc) > max {
 		v.report(line, col, "DOCUMENT_SIZE_LIMIT_EXCEEDED", v.rules.docSpecURL, fmt.Sprint(len(v.doc)), fmt.Sprint(max))
 	}

@@ -274,49 +274,24 @@ func (v *validation) close(el *vElem) {
 		v.report(el.line, el.col, "INCORRECT_NUM_CHILD_TAGS", specURL(ts), ts.name(), fmt.Sprint(ts.mandatoryNumChildren), fmt.Sprint(el.children))
 	}
 	text := el.text.String()
+	if el.upper == "STYLE" {
+		// Stylesheets, the boilerplate included, are validate_css.go's: their
+		// text, denylist, CSS and sizes, at the style tag's position.
+		if text != "" {
+			v.css.Stylesheet += cssStylesheetBytes(text, v.css.strict)
+			v.errs = append(v.errs, cssCheckStylesheet(text, el.line, el.col, v.css.strict, ts.name())...)
+		}
+		return
+	}
 	if ts.cdataRegex != nil && !ts.cdataRegex.MatchString(text) {
 		v.report(el.line, el.col, "MANDATORY_CDATA_MISSING_OR_INCORRECT", specURL(ts), ts.name())
 	}
 	for _, d := range ts.disallowedCdata {
 		if d.re != nil && d.re.MatchString(text) {
 			v.report(el.line, el.col, "CDATA_VIOLATES_DENYLIST", specURL(ts), ts.name(), d.message)
-			break
-		}
-	}
-	if ts.hasCSS {
-		v.css.stylesheet += len(text)
-		if stylesheetChecker != nil {
-			line, col := v.textStart(el)
-			v.errs = append(v.errs, stylesheetChecker(text, line, col, v.conds["data-css-strict"], ts.name())...)
 		}
 	}
 }
-
-// textStart is the position of the first byte after el's start tag.
-func (v *validation) textStart(el *vElem) (int, int) {
-	off := v.lineStarts[el.line-1]
-	rest := v.doc[off:]
-	// Walk el.col characters, then past the tag's '>'.
-	col := 0
-	i := 0
-	for col < el.col && i < len(rest) {
-		_, size := decodeRune(rest[i:])
-		i += size
-		col++
-	}
-	j := strings.IndexByte(string(rest[i:]), '>')
-	if j < 0 {
-		return el.line, el.col
-	}
-	return v.pos(off + i + j + 1)
-}
-
-// stylesheetChecker and inlineStyleChecker check CSS (validate_css.go); nil
-// until that part is built in, so CSS is then only size-checked.
-var (
-	stylesheetChecker  func(css string, line, col int, strict bool, tagDesc string) []ValidationError
-	inlineStyleChecker func(style, tagName string, line, col int, strict bool) []ValidationError
-)
 
 // htmlTag checks <html>: the AMP4EMAIL format attribute, and the strict CSS
 // attribute the official validator asks for with a warning.

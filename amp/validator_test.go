@@ -60,8 +60,8 @@ func ourLines(name string, r ValidationResult) []string {
 // Agreement floors: TestAgreementWithOfficialValidator fails below them.
 // Raise them as the validator improves; never lower them.
 const (
-	minExactCases    = 15
-	minVerdictsRight = 16
+	minExactCases    = 18
+	minVerdictsRight = 18
 )
 
 // TestAgreementWithOfficialValidator runs every official AMP4EMAIL case and

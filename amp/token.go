@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dgraph-io/ristretto/v2"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -130,9 +131,16 @@ func (k *Keyring) Sign(spec TokenSpec, issuer string) (string, error) {
 // Verifier checks tokens against a Keyring. It is safe for concurrent use;
 // build one at start-up and share it.
 type Verifier struct {
-	keys   *Keyring
-	parser *jwt.Parser
+	keys     *Keyring
+	parser   *jwt.Parser
+	now      func() time.Time
+	leeway   time.Duration
+	verified *ristretto.Cache[string, *Claims] // tokens that verified, until exp + leeway
 }
+
+// verifiedCacheBytes bounds the cache of verified tokens (token bytes plus
+// claims, ≈ 1 KB each: some 16,000 tokens).
+const verifiedCacheBytes = 16 << 20
 
 // NewVerifier returns a Verifier that accepts HS256 tokens signed by any key
 // in k, with aud = Audience and iss = issuer ("" means DefaultIssuer), and
@@ -155,8 +163,14 @@ func NewVerifier(k *Keyring, issuer string, leeway time.Duration, now func() tim
 	if now == nil {
 		now = time.Now
 	}
+	verified, err := ristretto.NewCache(&ristretto.Config[string, *Claims]{
+		NumCounters: 10 * verifiedCacheBytes / 1024, MaxCost: verifiedCacheBytes, BufferItems: 64,
+	})
+	if err != nil {
+		panic("amp: token cache: " + err.Error()) // only for an invalid config, a bug
+	}
 	return &Verifier{
-		keys: k,
+		keys: k, now: now, leeway: leeway, verified: verified,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{signingMethod.Alg()}),
 			jwt.WithExpirationRequired(),
@@ -176,12 +190,21 @@ func NewVerifier(k *Keyring, issuer string, leeway time.Duration, now func() tim
 // its only fault is being past exp + leeway) or ErrTokenInvalid (anything
 // else, including raw longer than MaxTokenBytes). The error text is safe to
 // show to clients.
+//
+// A token that verified is remembered until its exp (plus leeway): every
+// open of one email repeats the same token, and its signature, claims and
+// keys cannot have changed since (the keyring is fixed for the Verifier's
+// life, so a retired key takes a restart). The returned Claims are shared
+// between callers and must not be modified.
 func (v *Verifier) Verify(raw string) (*Claims, error) {
 	if raw == "" {
 		return nil, &TokenError{kind: ErrTokenMissing, reason: "token is missing"}
 	}
 	if len(raw) > MaxTokenBytes {
 		return nil, invalid("token is too long", nil)
+	}
+	if c, ok := v.verified.Get(raw); ok && !v.now().After(c.ExpiresAt.Add(v.leeway)) {
+		return c, nil
 	}
 	claims := new(Claims)
 	tok, err := v.parser.ParseWithClaims(raw, claims, v.keyfunc)
@@ -190,6 +213,9 @@ func (v *Verifier) Verify(raw string) (*Claims, error) {
 	}
 	if !tok.Valid {
 		return nil, invalid("token is invalid", nil) // not reached with jwt v5; kept as a guard
+	}
+	if ttl := claims.ExpiresAt.Add(v.leeway).Sub(v.now()); ttl > 0 {
+		v.verified.SetWithTTL(raw, claims, int64(len(raw))+512, ttl)
 	}
 	return claims, nil
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -367,5 +368,37 @@ func TestEvergreenEnd(t *testing.T) {
 	}
 	if _, err := k.Sign(TokenSpec{Subject: "p", End: end, Now: now}, ""); err == nil {
 		t.Error("an evergreen end without a campaign was signed")
+	}
+}
+
+// TestVerifyRemembersUntilExp: a verified token is answered from memory
+// only until exp + leeway; after that it is expired as before, and a token
+// that differs by one byte is never taken for the remembered one.
+func TestVerifyRemembersUntilExp(t *testing.T) {
+	t.Parallel()
+	ring := DemoKeys()
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	now := t0
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+	v := NewVerifier(ring, "", time.Minute, clock)
+	raw := mustSign(t, ring, TokenSpec{Subject: "otto-3", TTL: time.Hour, Now: t0}, "")
+	for i := 0; i < 3; i++ {
+		if _, err := v.Verify(raw); err != nil {
+			t.Fatalf("verify %d: %v", i, err)
+		}
+		v.verified.Wait() // let the cache take the entry
+	}
+	if _, err := v.Verify(raw[:len(raw)-1] + "A"); err == nil {
+		t.Error("a token with another signature verified")
+	}
+	set(t0.Add(time.Hour + 30*time.Second)) // within the leeway
+	if _, err := v.Verify(raw); err != nil {
+		t.Errorf("within the leeway: %v", err)
+	}
+	set(t0.Add(time.Hour + 2*time.Minute))
+	if _, err := v.Verify(raw); !errors.Is(err, ErrTokenExpired) {
+		t.Errorf("past exp + leeway: %v, want expired", err)
 	}
 }

@@ -109,4 +109,9 @@ type ProfileRead struct {
 	Profile  Profile // zero value when Known is false
 	Known    bool    // the store holds this profile
 	Fallback bool    // the answer is not fresh: the store was slow or failing
+	// FetchedAt is when this copy was read from the store (zero when there
+	// is none: no profile id, or nothing could be read). Two reads of one
+	// profile with equal FetchedAt carry equal data, which lets callers
+	// reuse what they computed from the first.
+	FetchedAt time.Time
 }

@@ -28,7 +28,7 @@ type profileEntry struct {
 
 // read returns the entry as a ProfileRead.
 func (e *profileEntry) read(fallback bool) content.ProfileRead {
-	return content.ProfileRead{Profile: e.profile, Known: e.found, Fallback: fallback}
+	return content.ProfileRead{Profile: e.profile, Known: e.found, Fallback: fallback, FetchedAt: e.fetchedAt}
 }
 
 // newProfileCache builds the profile cache with a budget of maxBytes.

@@ -200,7 +200,7 @@ func TestApplyEventsProfile(t *testing.T) {
 					t.Errorf("LookupProfile (-want +got):\n%s", diff)
 				}
 				tc.check(t, got)
-				if diff := cmp.Diff(content.ProfileRead{Profile: want, Known: true}, s.ReadProfile(ctx, tc.event.ProfileID)); diff != "" {
+				if diff := cmp.Diff(content.ProfileRead{Profile: want, Known: true}, s.ReadProfile(ctx, tc.event.ProfileID), ignoreFetchedAt); diff != "" {
 					t.Errorf("ReadProfile (-want +got):\n%s", diff)
 				}
 				// the same event again is a duplicate and changes nothing

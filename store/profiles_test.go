@@ -9,10 +9,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/amplive/amplive/content"
 )
+
+// ignoreFetchedAt compares reads by their data, not by when they were made.
+var ignoreFetchedAt = cmpopts.IgnoreFields(content.ProfileRead{}, "FetchedAt")
 
 func TestReadProfile(t *testing.T) {
 	t.Parallel()
@@ -33,9 +37,16 @@ func TestReadProfile(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			// twice: from the store, then from the cache
+			var fetched time.Time
 			for _, from := range []string{"store", "cache"} {
 				got := s.ReadProfile(context.Background(), tc.id)
-				if diff := cmp.Diff(tc.want, got); diff != "" {
+				if from == "store" {
+					fetched = got.FetchedAt
+				}
+				if !got.FetchedAt.Equal(fetched) || (tc.id != "" && fetched.IsZero()) {
+					t.Errorf("%s: FetchedAt %v, want the store read's %v (non-zero)", from, got.FetchedAt, fetched)
+				}
+				if diff := cmp.Diff(tc.want, got, ignoreFetchedAt); diff != "" {
 					t.Errorf("%s: ReadProfile(%q) (-want +got):\n%s", from, tc.id, diff)
 				}
 				if got.Known && got.Profile.UpdatedAt.Location() != time.UTC {
@@ -116,7 +127,7 @@ func TestReadProfileStoreDown(t *testing.T) {
 		start := time.Now()
 		got := tc.s.ReadProfile(ctx, tc.id)
 		took := time.Since(start)
-		if diff := cmp.Diff(tc.want, got); diff != "" {
+		if diff := cmp.Diff(tc.want, got, ignoreFetchedAt); diff != "" {
 			t.Errorf("%s: (-want +got):\n%s", tc.name, diff)
 		}
 		reads := tc.s.Stats().StoreReads - before
@@ -184,7 +195,10 @@ func TestReadProfileSingleflight(t *testing.T) {
 	}
 	want := content.ProfileRead{Profile: msUTC(d.Profiles[0]), Known: true}
 	for i, g := range got {
-		if diff := cmp.Diff(want, g); diff != "" {
+		if !g.FetchedAt.Equal(got[0].FetchedAt) {
+			t.Errorf("caller %d got another copy (%v) than caller 0 (%v)", i, g.FetchedAt, got[0].FetchedAt)
+		}
+		if diff := cmp.Diff(want, g, ignoreFetchedAt); diff != "" {
 			t.Fatalf("caller %d (-want +got):\n%s", i, diff)
 		}
 	}

@@ -1,8 +1,10 @@
 package content
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -166,11 +168,8 @@ func (sig signals) rank(cat *Catalog, cands []*Product) []Recommendation {
 		}
 		recs = append(recs, r)
 	}
-	sort.Slice(recs, func(i, j int) bool {
-		if recs[i].Score != recs[j].Score {
-			return recs[i].Score > recs[j].Score
-		}
-		return recs[i].Product.SKU < recs[j].Product.SKU
+	slices.SortFunc(recs, func(a, b Recommendation) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.Product.SKU, b.Product.SKU))
 	})
 	return recs
 }
@@ -268,6 +267,6 @@ func pickVaried(recs []Recommendation, limit int) []Recommendation {
 			out = append(out, r)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	slices.SortStableFunc(out, func(a, b Recommendation) int { return cmp.Compare(b.Score, a.Score) })
 	return out
 }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/amplive/amplive/content"
@@ -13,6 +11,9 @@ import (
 // "currency":"USD","subtotal_text":"…"}; an unknown profile has an empty cart.
 func (s *Server) handleCart() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.JSON(http.StatusOK, content.Cart(s.readProfile(c), s.store.Catalog()))
+		read, cat := s.readProfile(c), s.store.Catalog()
+		s.answers.serve(c, memoKey("cart", claimsOf(c).Subject, ""), read, cat.LoadedAt(), func() any {
+			return content.Cart(read, cat)
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -53,19 +54,23 @@ func (s *Server) handleEvents() gin.HandlerFunc {
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, content.MaxBatchBytes))
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			s.countRejected(1)
 			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is over 1 MiB; send smaller batches")
 			return
 		}
 		if err != nil {
+			s.countRejected(1)
 			fail(c, http.StatusBadRequest, CodeBadRequest, "could not read the body")
 			return
 		}
 		if err := s.webhook.Verify(c.GetHeader(amp.SignatureHeader), body, s.now()); err != nil {
+			s.countRejected(1)
 			fail(c, http.StatusUnauthorized, CodeSignatureInvalid, err.Error())
 			return
 		}
 		events, problems := content.ParseEvents(body, s.now())
 		if len(problems) > 0 {
+			s.countRejected(batchLen(body))
 			var b invalidEventsBody
 			b.Error.Code = CodeInvalidEvents
 			b.Error.Message = "the batch was refused whole; nothing was written"
@@ -105,4 +110,16 @@ func (s *Server) handleEventsSchema() gin.HandlerFunc {
 		c.Header("Cache-Control", "public, max-age=3600")
 		c.Data(http.StatusOK, "application/schema+json", schema)
 	}
+}
+
+// batchLen is the number of events in a refused batch, for
+// amplive_events_total{result="rejected"}: the length of a JSON array, else
+// 1 (one event object, or a body that is no batch at all). It parses the
+// body again, but only on the refusal path.
+func batchLen(body []byte) int {
+	var batch []json.RawMessage
+	if json.Unmarshal(body, &batch) == nil && len(batch) > 0 {
+		return len(batch)
+	}
+	return 1
 }

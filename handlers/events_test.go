@@ -185,7 +185,13 @@ func TestEventsChangeTheNextOpen(t *testing.T) {
 			t.Fatalf("iteration %d: cart count %d right after the event, want %d", i, n, len(want))
 		}
 	}
-	// profile_updated shows on the next /v1/profile.
+	// profile_updated shows on the next /v1/profile, also when the answer
+	// was just served (and memoised) twice.
+	for i := 0; i < 2; i++ {
+		if w := get(t, h, "/v1/profile", url.Values{"t": {mint(t, "otto-7", "")}}, nil); strings.Contains(w.Body.String(), "Robin") {
+			t.Fatalf("Robin before the event: %s", w.Body)
+		}
+	}
 	body := fmt.Sprintf(`{"id":"pu-1","type":"profile_updated","profile_id":"otto-7","at":%q,"first_name":"Robin","loyalty":{"tier":"gold","points":77}}`,
 		testNow.Add(-time.Minute).Format(time.RFC3339))
 	if w := post(t, h, body, webhookNew, testNow); w.Code != http.StatusOK {
@@ -195,7 +201,11 @@ func TestEventsChangeTheNextOpen(t *testing.T) {
 	if !strings.Contains(w.Body.String(), `"first_name":"Robin"`) || !strings.Contains(w.Body.String(), `"points":77`) {
 		t.Errorf("profile after the event: %s", w.Body)
 	}
-	// A view of a Drinkware product makes it the top recommendation ("viewed").
+	// A view of a Drinkware product makes it the top recommendation ("viewed"),
+	// though the generic answer was served (and memoised) just before.
+	for i := 0; i < 2; i++ {
+		get(t, h, "/v1/recommendations", url.Values{"t": {mint(t, "new-reader", "")}}, nil)
+	}
 	view := fmt.Sprintf(`{"id":"view-1","type":"product_viewed","profile_id":"new-reader","at":%q,"sku":"GGPRGDHB106099"}`,
 		testNow.Add(-time.Minute).Format(time.RFC3339))
 	if w := post(t, h, view, webhookNew, testNow); w.Code != http.StatusOK {

@@ -83,6 +83,15 @@ type Deps struct {
 	// EventQueueWait is how long an event batch waits for a writer before
 	// it gets 503 busy; default 5 s.
 	EventQueueWait time.Duration
+	// Metrics are served at GET /metrics; nil makes new ones. Pass the
+	// ones whose ObserveStoreRead the store reports to.
+	Metrics *Metrics
+	// Stats, when set, supplies the store's counters for GET /metrics
+	// (called at scrape time, concurrently with requests); nil leaves them out.
+	Stats func() StoreStats
+	// Pprof mounts Go's profiler at /debug/pprof/ behind the admin key;
+	// when false those routes do not exist (404).
+	Pprof bool
 }
 
 // Server holds the dependencies that the route handlers share.
@@ -98,8 +107,12 @@ type Server struct {
 	eventSlots chan struct{} // one token per event batch being written
 	eventWait  time.Duration
 	images     *imageCache // rendered countdown images of the current second
+	answers    *answerMemo // encoded per-profile answers (memo.go)
 
 	actionLimits rateLimiter // amp-form writes per token
+
+	metrics *Metrics // served at GET /metrics
+	pprof   bool     // /debug/pprof/ mounted
 }
 
 // New builds the HTTP handler: the gin engine with every route, wrapped in
@@ -120,6 +133,13 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{store: d.Store, tokens: d.Tokens, cors: d.CORS, webhook: d.Webhook,
 		adminKeys: d.AdminKeys, log: d.Logger, now: d.Now,
-		eventSlots: make(chan struct{}, eventWriters), eventWait: d.EventQueueWait, images: newImageCache()}
+		eventSlots: make(chan struct{}, eventWriters), eventWait: d.EventQueueWait, images: newImageCache(), answers: newAnswerMemo()}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics()
+	}
+	if err := d.Metrics.attach(d.Stats, d.Store); err != nil {
+		return nil, err
+	}
+	s.metrics, s.pprof = d.Metrics, d.Pprof
 	return d.CORS.Browser().Handler(s.engine()), nil
 }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/amplive/amplive/content"
@@ -13,6 +11,9 @@ import (
 // an object for amp-list single-item; "known":false for an unknown profile.
 func (s *Server) handleProfile() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.JSON(http.StatusOK, content.ProfileSummary(s.readProfile(c), s.store.Catalog()))
+		read, cat := s.readProfile(c), s.store.Catalog()
+		s.answers.serve(c, memoKey("profile", claimsOf(c).Subject, ""), read, cat.LoadedAt(), func() any {
+			return content.ProfileSummary(read, cat)
+		})
 	}
 }

@@ -29,8 +29,10 @@ func (s *Server) handleRecommendations() gin.HandlerFunc {
 			}
 			limit = int(min(n, content.MaxRecommendations))
 		}
-		read := s.readProfile(c)
-		c.JSON(http.StatusOK, content.Recommendations(read, s.store.Catalog(), s.now(), limit))
+		read, cat := s.readProfile(c), s.store.Catalog()
+		s.answers.serve(c, memoKey("recommendations", claimsOf(c).Subject, strconv.Itoa(limit)), read, cat.LoadedAt(), func() any {
+			return content.Recommendations(read, cat, s.now(), limit)
+		})
 	}
 }
 

@@ -11,7 +11,7 @@ func (s *Server) engine() *gin.Engine {
 	r.HandleMethodNotAllowed = false
 	_ = r.SetTrustedProxies(nil) // nothing in front is trusted by default; client IPs are not used
 
-	r.Use(s.recoverJSON(), s.requestID(), s.accessLog())
+	r.Use(s.observe(), s.recoverJSON(), s.requestID(), s.accessLog())
 	// Probes answer HEAD too: load balancers and uptime checkers use it.
 	r.GET("/healthz", s.handleHealthz())
 	r.HEAD("/healthz", s.handleHealthz())
@@ -46,6 +46,13 @@ func (s *Server) engine() *gin.Engine {
 	r.PUT("/v1/campaigns/:id", s.noStore(), s.adminAuth(), s.handleCampaignPut())
 	r.GET("/v1/snippets/:block", s.noStore(), s.adminAuth(), s.handleSnippet())
 	r.POST("/v1/validate", s.noStore(), s.adminAuth(), s.handleValidate())
+
+	// Operations: Prometheus metrics (unauthenticated; no personal data in
+	// any label) and, opt-in, Go's profiler behind the admin key.
+	r.GET(metricsPath, s.noStore(), s.handleMetrics())
+	if s.pprof {
+		s.pprofRoutes(r.Group("/debug/pprof", s.noStore(), s.adminAuth()))
+	}
 
 	// Unknown routes and OPTIONS: JSON 404 or 204, with the AMP headers.
 	r.NoRoute(s.noStore(), s.ampCORS(), s.notFound())

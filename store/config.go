@@ -63,6 +63,14 @@ type Config struct {
 	// ids are never logged.
 	Logger *slog.Logger
 
+	// OnStoreRead, when set, is called after each profile query that
+	// ReadProfile sends to the store (a cache miss, once per key at a time),
+	// with the query's duration and its error: nil when the profile was
+	// found or is not there, else the failure or timeout. It runs on the
+	// reading goroutine, so it must be fast and safe for concurrent use (a
+	// histogram observation, say). It keeps metrics libraries out of store.
+	OnStoreRead func(d time.Duration, err error)
+
 	// sqliteDir, when set, is the SQLite directory of an embedded store the
 	// URI points at; Open then adds the _id indexes FerretDB lacks (see
 	// ensureIDIndexes). Open sets it for the embedded store it starts;

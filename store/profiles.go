@@ -85,7 +85,15 @@ func (s *Store) fetchProfile(id string) (*profileEntry, error) {
 	if s.beforeFetch != nil {
 		s.beforeFetch()
 	}
+	start := time.Now()
 	raw, err := s.db.Collection(CollProfiles).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+	if s.cfg.OnStoreRead != nil {
+		qerr := err
+		if errors.Is(qerr, mongo.ErrNoDocuments) {
+			qerr = nil
+		}
+		s.cfg.OnStoreRead(time.Since(start), qerr)
+	}
 	e := &profileEntry{fetchedAt: time.Now()}
 	cost := int64(entryOverhead + len(id))
 	switch {

@@ -90,6 +90,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	f.str(setting{name: "cache-mb", def: "64", usage: "profile cache budget in MiB"})
 	f.str(setting{name: "shutdown-timeout", def: "10s", usage: "how long in-flight requests may finish on SIGINT/SIGTERM"})
 	f.str(setting{name: "admin-keys", usage: "admin API keys (Authorization: Bearer), comma-separated (--demo: " + demoAdminKey + ")", secret: true})
+	pprof := f.boolean(setting{name: "pprof", usage: "serve Go's profiler at /debug/pprof/, admin key required"})
 	storeFlags(f)
 	keyFlags(f)
 	webhookFlags(f)
@@ -161,6 +162,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return usageError{"--allowed-senders / --allowed-client-origins: " + err.Error()}
 	}
 
+	if *pprof && len(adminKeys) == 0 {
+		log.Warn("--pprof without admin keys: every /debug/pprof/ request is refused (401)")
+	}
+	metrics := handlers.NewMetrics()
+	cfg.OnStoreRead = metrics.ObserveStoreRead
+
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
@@ -183,6 +190,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 		Webhook:   webhook,
 		AdminKeys: adminKeys,
 		Logger:    log,
+		Metrics:   metrics,
+		Stats:     storeStats(st),
+		Pprof:     *pprof,
 	})
 	if err != nil {
 		return err

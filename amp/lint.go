@@ -191,7 +191,7 @@ func (s *lintScanner) size(n int) {
 		return
 	}
 	msg := "the AMP part is %s bytes, over %s bytes: Gmail once required the AMP MIME part to be under 100 KB " +
-		"(AMP-EMAIL.md §6, historical); "
+		"(a historical Gmail limit); "
 	if n > MaxAMPBytes {
 		msg += fmt.Sprintf("it is also over AMP4EMAIL's limit of %s bytes, so the validator rejects it and Gmail shows the HTML part",
 			lintThousands(MaxAMPBytes))
@@ -228,12 +228,12 @@ func (s *lintScanner) scan(doc []byte) {
 	}
 	if s.lists > LintMaxLists {
 		s.warn(s.overLists, LintListLimit, "the email has %d amp-list elements, this is number %d: the AMP for Email working group "+
-			"agreed on at most %d per email (wg-amp4email#4; whether Gmail enforces it is UNCONFIRMED, AMP-EMAIL.md §2), "+
+			"agreed on at most %d per email (wg-amp4email#4; whether Gmail enforces it is UNCONFIRMED), "+
 			"and every list is one more request through Gmail's proxy at each open", s.lists, LintMaxLists+1, LintMaxLists)
 	}
 	if s.forms > LintMaxForms {
 		s.warn(s.overForms, LintFormLimit, "the email has %d amp-form elements (forms), this is number %d: the AMP for Email working "+
-			"group agreed on at most %d per email (wg-amp4email#4; whether Gmail enforces it is UNCONFIRMED, AMP-EMAIL.md §2)",
+			"group agreed on at most %d per email (wg-amp4email#4; whether Gmail enforces it is UNCONFIRMED)",
 			s.forms, LintMaxForms+1, LintMaxForms)
 	}
 }
@@ -349,11 +349,11 @@ func (s *lintScanner) pop() {
 	if l := el.list; l != nil {
 		if !l.fallback {
 			s.warn(l.off, LintNoFallback, "amp-list has no fallback child: when the fetch fails (an expired token, a refused sender, "+
-				"a server error, Gmail's proxy) the reader gets an empty block instead of a message (AMP-EMAIL.md §2, §9.10)")
+				"a server error, Gmail's proxy) the reader gets an empty block instead of a message")
 		}
 		if !l.placeholder {
 			s.warn(l.off, LintNoPlaceholder, "amp-list has no placeholder child: the reader sees an empty box until Gmail's proxy "+
-				"has fetched the data and rendered the template on Gmail's server (AMP-EMAIL.md §2)")
+				"has fetched the data and rendered the template on Gmail's server")
 		}
 	}
 }
@@ -402,11 +402,11 @@ func (s *lintScanner) mergeTagWarning(off int, what, val string, tags []string, 
 		what, enc, strings.Join(tags, ", "))
 	switch {
 	case !strings.Contains(val, "{{") && !strings.Contains(val, "}}"):
-		msg += "the validator accepts it, but the endpoint gets the tag instead of a token and Gmail shows the fallback (AMP-EMAIL.md §5.2, §7)"
+		msg += "the validator accepts it, but the endpoint gets the tag instead of a token and Gmail shows the fallback"
 	case live:
-		msg += "the validator rejects {{ and }} in amp-list src and form action-xhr, so Gmail shows the HTML part instead (AMP-EMAIL.md §2, §4, §5.2)"
+		msg += "the validator rejects {{ and }} in amp-list src and form action-xhr, so Gmail shows the HTML part instead"
 	default:
-		msg += "the validator rejects {{ in an image or link URL unless it is the whole value, so Gmail shows the HTML part instead (AMP-EMAIL.md §5.1)"
+		msg += "the validator rejects {{ in an image or link URL unless it is the whole value, so Gmail shows the HTML part instead"
 	}
 	s.warn(off, LintMergeTag, "%s", msg)
 }
@@ -500,7 +500,7 @@ func (s *lintScanner) checkTokens(now time.Time) {
 		case exp.Sub(now) < LintAMPWindow:
 			left := exp.Sub(now)
 			s.warn(u.off, LintTokenExpiring, "the token in the t parameter of %s expires on %s, in %s: Gmail shows the AMP part for "+
-				"30 days after the email arrives (AMP-EMAIL.md §7), so for the last %s of them readers get 401 token_expired and "+
+				"30 days after the email arrives, so for the last %s of them readers get 401 token_expired and "+
 				"see fallbacks; amplive mints 45-day tokens by default (amplive token without --ttl), mint them at send time%s",
 				u.where, exp.UTC().Format(time.DateOnly), lintDuration(left), lintDuration(LintAMPWindow-left), also)
 		}
@@ -592,7 +592,7 @@ func (s *lintScanner) fetch(ctx context.Context, opt LintOptions) {
 			if n := len(r.a.body); n > opt.ResponseBudget {
 				s.warn(l.off, LintAnswerSize, "the answer of %s is %s bytes, over the budget of %s: Gmail renders amp-list templates "+
 					"on its own server, and a larger JSON answer has left blocks unrendered in Gmail while a smaller one worked "+
-					"(ampproject/amphtml#23450; Gmail's real limit is UNCONFIRMED, AMP-EMAIL.md §2); ask for fewer items "+
+					"(ampproject/amphtml#23450; Gmail's real limit is UNCONFIRMED); ask for fewer items "+
 					"(max-items, limit) or send fewer fields", short, lintThousands(n), lintThousands(opt.ResponseBudget))
 			}
 		}

@@ -230,7 +230,7 @@ func selftestSpecs(u *url.URL, sender string) ([]selftestSpec, selftestFindings)
 			selftestV1Headers(soft.problem, a.header, "null", sender)
 			if len(soft.problems) > 0 {
 				f.warnings = append(f.warnings, soft.problems...)
-				f.warn("these are warnings: which Origin Yahoo Mail sends is unconfirmed (AMP-EMAIL.md §1.3); version 1 says to echo any Origin")
+				f.warn("these are warnings: which Origin Yahoo Mail sends is unconfirmed; version 1 says to echo any Origin")
 			}
 		}},
 		{SelftestCheckBoth, http.MethodGet, v1, selftestMerge(v2, gmail), func(f *selftestFindings, a answer) {

@@ -64,8 +64,11 @@ type validation struct {
 	doc         []byte
 	rules       *rules
 	lineStarts  []int
+	lastPos     position
 	conds       map[string]bool // attributes of <html>: "amp4email", "data-css-strict", …
 	stack       []*vElem
+	openCount   map[string]int // open elements by tag name and by matched spec name
+	templates   int            // open template elements
 	errs        []ValidationError
 	seenDoctype bool
 	seenSpecs   map[*tagSpec]bool // specs matched at least once
@@ -87,7 +90,7 @@ type cssState struct {
 
 func newValidation(doc []byte) *validation {
 	v := &validation{
-		doc: doc, rules: loadRules(), conds: map[string]bool{},
+		doc: doc, rules: loadRules(), conds: map[string]bool{}, openCount: map[string]int{},
 		seenSpecs: map[*tagSpec]bool{}, attempted: map[*tagSpec]bool{}, satisfied: map[string]bool{},
 		extLoaded: map[string]bool{}, extUsed: map[string]bool{}, extSpecs: map[string]*tagSpec{},
 	}
@@ -101,13 +104,25 @@ func newValidation(doc []byte) *validation {
 }
 
 // pos is the 1-based line and 0-based column (in characters) of offset.
+// Offsets mostly grow as the tokenizer advances, so the column counts on
+// from the last position asked for on the same line: linear in the
+// document, not quadratic on long lines.
 func (v *validation) pos(offset int) (int, int) {
 	i, found := slices.BinarySearch(v.lineStarts, offset)
 	if !found {
 		i--
 	}
-	return i + 1, utf8.RuneCount(v.doc[v.lineStarts[i]:offset])
+	from, col := v.lineStarts[i], 0
+	if p := v.lastPos; p.line == i+1 && p.offset <= offset {
+		from, col = p.offset, p.col
+	}
+	col += utf8.RuneCount(v.doc[from:offset])
+	v.lastPos = position{offset: offset, line: i + 1, col: col}
+	return i + 1, col
 }
+
+// position is a memo of pos.
+type position struct{ offset, line, col int }
 
 // report records an error of code at line/col; severity follows the code.
 func (v *validation) report(line, col int, code, specURL string, params ...string) {
@@ -115,6 +130,9 @@ func (v *validation) report(line, col int, code, specURL string, params ...strin
 }
 
 func newError(line, col int, code, specURL string, params ...string) ValidationError {
+	if params == nil {
+		params = []string{} // JSON [] rather than null
+	}
 	sev := "ERROR"
 	if isWarningCode(code) {
 		sev = "WARNING"
@@ -161,7 +179,7 @@ func (v *validation) run() {
 			if voidElements[el.lower] {
 				v.close(el)
 			} else {
-				v.stack = append(v.stack, el)
+				v.push(el)
 			}
 		case html.EndTagToken:
 			name := z.Token().Data
@@ -169,9 +187,7 @@ func (v *validation) run() {
 			for i := len(v.stack) - 1; i >= 0; i-- {
 				if v.stack[i].lower == name {
 					for len(v.stack) > i {
-						top := v.stack[len(v.stack)-1]
-						v.stack = v.stack[:len(v.stack)-1]
-						v.close(top)
+						v.close(v.pop())
 					}
 					break
 				}
@@ -278,13 +294,37 @@ func (v *validation) parent() *vElem {
 
 // inTemplate reports whether the next tag sits inside an amp-mustache
 // template (a <template> or a <script type=text/plain template=…>).
-func (v *validation) inTemplate() bool {
-	for _, e := range v.stack {
-		if e.upper == "TEMPLATE" || (e.upper == "SCRIPT" && attrValue(e.attrs, "template") != "") {
-			return true
-		}
+func (v *validation) inTemplate() bool { return v.templates > 0 }
+
+// push opens el, keeping the counts that make ancestor questions O(1)
+// however deep the document nests.
+func (v *validation) push(el *vElem) {
+	v.stack = append(v.stack, el)
+	v.openCount[el.upper]++
+	if el.spec != nil && el.spec.specName != "" {
+		v.openCount[el.spec.specName]++
 	}
-	return false
+	if isTemplate(el) {
+		v.templates++
+	}
+}
+
+// pop closes the innermost open element and returns it.
+func (v *validation) pop() *vElem {
+	el := v.stack[len(v.stack)-1]
+	v.stack = v.stack[:len(v.stack)-1]
+	v.openCount[el.upper]--
+	if el.spec != nil && el.spec.specName != "" {
+		v.openCount[el.spec.specName]--
+	}
+	if isTemplate(el) {
+		v.templates--
+	}
+	return el
+}
+
+func isTemplate(el *vElem) bool {
+	return el.upper == "TEMPLATE" || (el.upper == "SCRIPT" && attrValue(el.attrs, "template") != "")
 }
 
 func attrValue(attrs []html.Attribute, name string) string {

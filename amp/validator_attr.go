@@ -22,7 +22,7 @@ func (v *validation) attributes(ts *tagSpec, el *vElem) []ValidationError {
 	}
 	inTemplate := v.inTemplate()
 	for _, d := range el.dups {
-		add("DUPLICATE_ATTRIBUTE", d, tag)
+		add("DUPLICATE_ATTRIBUTE", tag, d)
 	}
 	seen := map[string]bool{}
 	for _, a := range el.attrs {
@@ -216,7 +216,7 @@ func (v *validation) finish() {
 	}
 	v.errs = append(v.errs, v.css.sizeErrors(line, col, v.css.strict)...)
 	if max := v.rules.maxDocBytes; max > 0 && len(v.doc) > max {
-		v.report(line, col, "DOCUMENT_SIZE_LIMIT_EXCEEDED", v.rules.docSpecURL, fmt.Sprint(len(v.doc)), fmt.Sprint(max))
+		v.report(line, col, "DOCUMENT_SIZE_LIMIT_EXCEEDED", v.rules.docSpecURL, fmt.Sprint(max), fmt.Sprint(len(v.doc)))
 	}
 }
 

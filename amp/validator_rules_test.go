@@ -44,7 +44,7 @@ func TestValidatorRuleFamilies(t *testing.T) {
 		{"disallowed tag", emailDoc("", `<iframe src="https://x.example"></iframe>`), "DISALLOWED_TAG", "The tag 'iframe' is disallowed."},
 		{"custom javascript", emailDoc("", `<script>alert(1)</script>`), "DISALLOWED_SCRIPT_TAG", "Custom JavaScript is not allowed."},
 		{"disallowed attribute", emailDoc("", `<p onclick="x()">a</p>`), "DISALLOWED_ATTR", "'onclick' may not appear in tag 'p'"},
-		{"duplicate attribute", emailDoc("", `<p class="a" class="b">a</p>`), "DUPLICATE_ATTRIBUTE", "'class'"},
+		{"duplicate attribute", emailDoc("", `<p class="a" class="b">a</p>`), "DUPLICATE_ATTRIBUTE", "The tag 'p' contains the attribute 'class' repeated multiple times."},
 		{"invalid value", emailDoc(formScript, `<form method="post" action-xhr="https://x.example/f"><input type="password"></form>`), "INVALID_ATTR_VALUE", "'type' in tag 'input' is set to the invalid value 'password'"},
 		{"url protocol", emailDoc("", `<a href="javascript:alert(1)">x</a>`), "INVALID_URL_PROTOCOL", "Invalid URL protocol 'javascript:'"},
 		{"relative url", emailDoc("", `<a href="/x">x</a>`), "DISALLOWED_RELATIVE_URL", "The relative URL '/x'"},
@@ -75,7 +75,7 @@ func TestValidatorRuleFamilies(t *testing.T) {
 		{"unescaped mustache in an attribute", emailDoc(listScript+mustacheScript, `<amp-list layout="fixed-height" height="10" src="https://x.example/l"><template type="amp-mustache"><p title="{{{t}}}">x</p></template></amp-list>`), "UNESCAPED_TEMPLATE_IN_ATTR_VALUE", ""},
 		{"partial in an attribute", emailDoc(listScript+mustacheScript, `<amp-list layout="fixed-height" height="10" src="https://x.example/l"><template type="amp-mustache"><p title="{{> t}}">x</p></template></amp-list>`), "TEMPLATE_PARTIAL_IN_ATTR_VALUE", ""},
 		{"binding to src", emailDoc("", `<amp-img src="https://x.example/i.png" [src]="s" width="1" height="1"></amp-img>`), "DISALLOWED_ATTR", "'[src]' may not appear in tag 'amp-img'"},
-		{"document size", emailDoc("", "<p>"+strings.Repeat("a", 200_000)+"</p>"), "DOCUMENT_SIZE_LIMIT_EXCEEDED", "200000"},
+		{"document size", emailDoc("", "<p>"+strings.Repeat("a", 200_000)+"</p>"), "DOCUMENT_SIZE_LIMIT_EXCEEDED", "Document exceeded 200000 bytes limit. Actual size 200"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -49,6 +49,7 @@ func (v *validation) open(el *vElem) {
 		if !v.extLoaded[ext] {
 			v.report(el.line, el.col, "MISSING_REQUIRED_EXTENSION", specURL(bestSpec), bestSpec.name(), ext)
 		}
+		v.extUsed[ext] = true // used by the tag meant, even a faulty one, as the official validator counts
 	}
 	if e := bestSpec.extension; e != nil { // loaded even with a bad src, as the official validator does
 		v.extLoaded[e.name] = true
@@ -203,14 +204,7 @@ func (v *validation) against(ts *tagSpec, el, parent *vElem) []ValidationError {
 
 // hasAncestor reports whether an open element is name: a tag name
 // ("AMP-LIST") or the spec name it matched ("TEMPLATE (AMP4EMAIL)").
-func (v *validation) hasAncestor(name string) bool {
-	for _, e := range v.stack {
-		if e.upper == name || (e.spec != nil && e.spec.specName == name) {
-			return true
-		}
-	}
-	return false
-}
+func (v *validation) hasAncestor(name string) bool { return v.openCount[name] > 0 }
 
 // specURL is the page the official validator cites for a spec's errors:
 // its spec_url, else the page of the extension it needs or defines.
@@ -234,9 +228,6 @@ func (v *validation) matched(ts *tagSpec, el *vElem) {
 	v.seenSpecs[ts] = true
 	for _, c := range ts.satisfies {
 		v.satisfied[c] = true
-	}
-	for _, ext := range ts.requiresExtension {
-		v.extUsed[ext] = true
 	}
 }
 

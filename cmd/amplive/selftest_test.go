@@ -134,7 +134,7 @@ func TestSelftestCommandFails(t *testing.T) {
 		"",
 		"version 1 Origin null: GET " + short + "&__amp_source_origin=news%40shop.example",
 		"    WARN missing Access-Control-Expose-Headers: AMP-Access-Control-Allow-Source-Origin (version 1): the email's script cannot read the sender header",
-		"    WARN these are warnings: which Origin Yahoo Mail sends is unconfirmed (AMP-EMAIL.md §1.3); version 1 says to echo any Origin",
+		"    WARN these are warnings: which Origin Yahoo Mail sends is unconfirmed; version 1 says to echo any Origin",
 		"",
 		"OPTIONS preflight: OPTIONS " + short + "&__amp_source_origin=news%40shop.example",
 		"    WARN missing Access-Control-Expose-Headers: AMP-Access-Control-Allow-Source-Origin (version 1): the email's script cannot read the sender header",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/amplive/amplive/amp"
 )
@@ -19,7 +20,7 @@ each error and warning. Exit 0 when all pass, 1 when any fails.`
 // fileVerdict is one file's result in --format json.
 type fileVerdict struct {
 	File   string                `json:"file"`
-	Status string                `json:"status"` // PASS or FAIL
+	Status string                `json:"status"` // PASS, FAIL or UNREADABLE
 	Errors []amp.ValidationError `json:"errors"`
 }
 
@@ -38,16 +39,14 @@ func runValidate(_ context.Context, args []string, e env) error {
 		return usageError{fmt.Sprintf("--format %q: text or json", *format)}
 	}
 	var verdicts []fileVerdict
-	failed := 0
+	failed, unread := 0, 0
 	for _, name := range files {
-		in, _, closeIn, err := openInput(name, e)
-		if err != nil {
-			return err
-		}
-		doc, err := io.ReadAll(in)
-		closeIn()
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		doc, err := readAll(name, e)
+		if err != nil { // reported, and the other files still validated
+			fmt.Fprintf(e.stderr, "amplive: validate: %s: %v\n", name, err)
+			verdicts = append(verdicts, fileVerdict{File: name, Status: "UNREADABLE", Errors: []amp.ValidationError{}})
+			unread++
+			continue
 		}
 		r := amp.Validate(doc)
 		v := fileVerdict{File: name, Status: "PASS", Errors: r.Errors}
@@ -68,15 +67,46 @@ func runValidate(_ context.Context, args []string, e env) error {
 		for _, v := range verdicts {
 			fmt.Fprintf(&b, "%s: %s\n", v.File, v.Status)
 			for _, ve := range v.Errors {
-				fmt.Fprintf(&b, "%s:%s\n", v.File, ve)
+				fmt.Fprintf(&b, "%s:%s\n", v.File, terminalSafe(ve.String()))
 			}
 		}
 		if _, err := io.WriteString(e.stdout, b.String()); err != nil {
 			return err
 		}
 	}
-	if failed > 0 {
+	switch {
+	case unread > 0:
+		return fmt.Errorf("validate: %d of %d files could not be read", unread, len(files))
+	case failed > 0:
 		return fmt.Errorf("validate: %d of %d documents fail", failed, len(files))
 	}
 	return nil
+}
+
+// readAll reads a whole input: a file, or stdin for "-".
+func readAll(name string, e env) ([]byte, error) {
+	in, _, closeIn, err := openInput(name, e)
+	if err != nil {
+		return nil, err
+	}
+	defer closeIn()
+	return io.ReadAll(in)
+}
+
+// terminalSafe writes the control characters a document's text may bring
+// into a message (ESC, BEL, …) as \x escapes, so that printing a report
+// cannot drive the terminal.
+func terminalSafe(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -175,6 +175,12 @@ func (p *CORSPolicy) Evaluate(r *http.Request) CORSDecision {
 		return refuse(0, CodeSenderMissing,
 			"request has neither an AMP-Email-Sender nor an Origin header (AMP for Email CORS)")
 	}
+	// Browser (rs/cors) echoes every Origin line verbatim: "Origin: *", or
+	// two Origin lines, would become an Access-Control-Allow-Origin of "*"
+	// or of two values. No browser sends either; refuse them.
+	if origin == "*" || len(r.Header["Origin"]) > 1 {
+		return refuse(1, CodeSenderNotAllowed, "request's Origin header must be a single web origin or null")
+	}
 	var sources []string
 	if r.URL != nil {
 		sources = r.URL.Query()[QuerySourceOrigin]

@@ -2037,6 +2037,9 @@ func (d *cssDocSpec) judge(decl *cssDecl) (cssVerdict, string) {
 
 // cssNewError is a ValidationError of severity sev ("ERROR" or "WARNING").
 func cssNewError(sev, code string, line, col int, specURL string, params ...string) ValidationError {
+	if params == nil {
+		params = []string{} // JSON [] rather than null, as newError
+	}
 	return ValidationError{Severity: sev, Code: code, Line: line, Col: col, Params: params, SpecURL: specURL}
 }
 

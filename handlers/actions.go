@@ -25,6 +25,10 @@ const (
 	actionRateWindow  = time.Minute         // the rate limit's window
 	offerValidity     = 30 * 24 * time.Hour // an offer of a campaign without a future end
 	offerCodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	// actionTimeout bounds an action's store work, so that a store that
+	// hangs rather than fails answers 503 store_unavailable in time, not a
+	// connection cut by the server's write timeout.
+	actionTimeout = 5 * time.Second
 )
 
 // OfferIssuer issues a profile's personal offer for a campaign once; every
@@ -51,9 +55,13 @@ func failActionField(c *gin.Context, status int, code, field, message string) {
 
 // actionForm parses the form body of an amp-form submit: email clients send
 // application/x-www-form-urlencoded whatever the form says, and
-// multipart/form-data is accepted too. Over actionBodyBytes is a 413.
+// multipart/form-data is accepted too. Over actionBodyBytes is a 413. The
+// rest of the chain runs under actionTimeout.
 func (s *Server) actionForm() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), actionTimeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, actionBodyBytes)
 		mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 		var err error

@@ -16,6 +16,10 @@ func (s *Server) adminAuth() gin.HandlerFunc {
 		scheme, got, ok := strings.Cut(c.GetHeader("Authorization"), " ")
 		if ok && strings.EqualFold(scheme, "Bearer") && got != "" { // the scheme is case-insensitive (RFC 7235)
 			for _, k := range s.adminKeys {
+				// Constant time, never ==: an early-exit compare would let
+				// answer timing reveal the key byte by byte. (Only a length
+				// difference returns early; the length is not the secret.)
+				// TestSecretNearMisses checks the near misses it refuses.
 				if subtle.ConstantTimeCompare([]byte(got), []byte(k)) == 1 {
 					c.Next()
 					return

@@ -24,6 +24,7 @@ const (
 	CodeInvalidEvents     = "invalid_events"        // 422: a batch with a bad event; nothing written
 	CodeWebhooksOff       = "webhooks_disabled"     // 503: no webhook secrets configured
 	CodeBusy              = "busy"                  // 503 + Retry-After: too many event batches at once
+	CodeOverloaded        = "overloaded"            // 503 + Retry-After: the route's share of requests in flight is used up (shed.go)
 	CodeRateLimited       = "rate_limited"          // 429 + Retry-After: too many action submits from one token
 	CodeInvalidField      = "invalid_field"         // 422: an amp-form field refused (field named)
 	CodeInvalidCampaign   = "invalid_campaign"      // 422: a campaign body the admin API refuses (field named)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,11 +14,17 @@ import (
 	"github.com/amplive/amplive/content"
 )
 
-// Event batches written at once, and how long a batch waits for its turn
-// by default (Deps.EventQueueWait).
+// Event batches written at once, how long a batch waits for its turn by
+// default (Deps.EventQueueWait), and how long its store writes may take.
+// eventWriteTimeout is what makes a store that hangs (paused, partitioned)
+// rather than fails answer 503 store_unavailable: without it the writes
+// waited for the store as long as it hung, past the server's write timeout
+// (15 s by default), and the sender got a cut connection. The queue wait
+// plus this stays under that write timeout.
 const (
 	eventWriters          = 2
 	defaultEventQueueWait = 5 * time.Second
+	eventWriteTimeout     = 8 * time.Second
 )
 
 // eventsAnswer is the JSON answer of an accepted POST /v1/events.
@@ -40,9 +47,9 @@ type invalidEventsBody struct {
 // amp.SignatureHeader). The batch is validated whole before anything is
 // written: 413 when too large, 401 signature_invalid, 422 invalid_events
 // with {index, pointer, message} for every problem, 503 store_unavailable
-// when the store fails and 503 busy (with Retry-After) when more batches
-// arrive than the store can take (the sender retries; applying is
-// idempotent).
+// when the store fails or does not acknowledge within 8 s, and 503 busy
+// (with Retry-After) when more batches arrive than the store can take (the
+// sender retries; applying is idempotent).
 // 200 {"applied","duplicates"} means the store acknowledged every write and
 // the affected profiles' cached answers are already invalidated.
 func (s *Server) handleEvents() gin.HandlerFunc {
@@ -91,7 +98,9 @@ func (s *Server) handleEvents() gin.HandlerFunc {
 		case <-c.Request.Context().Done():
 			return
 		}
-		applied, dups, err := s.store.ApplyEvents(c.Request.Context(), events)
+		ctx, cancel := context.WithTimeout(c.Request.Context(), eventWriteTimeout)
+		defer cancel()
+		applied, dups, err := s.store.ApplyEvents(ctx, events)
 		if err != nil {
 			s.log.Error("events: store write failed", "request_id", c.GetString(requestIDHeader), "err", err,
 				"applied", applied, "duplicates", dups, "batch", len(events))

@@ -92,6 +92,13 @@ type Deps struct {
 	// Pprof mounts Go's profiler at /debug/pprof/ behind the admin key;
 	// when false those routes do not exist (404).
 	Pprof bool
+	// MaxInflight bounds the requests handled at once (probes and /metrics
+	// are not counted); 0 means DefaultMaxInflight. Past their share,
+	// requests are shed with 503 overloaded and Retry-After, lowest
+	// priority first: server-to-server and admin routes once half of it is
+	// in use, amp-form actions at three quarters, live email reads only
+	// when all of it is (see shed.go).
+	MaxInflight int
 }
 
 // Server holds the dependencies that the route handlers share.
@@ -113,12 +120,23 @@ type Server struct {
 
 	metrics *Metrics // served at GET /metrics
 	pprof   bool     // /debug/pprof/ mounted
+
+	limiter *shedder // requests in flight, per priority (shed.go)
 }
 
 // New builds the HTTP handler: the gin engine with every route, wrapped in
 // the browser half of CORS (rs/cors, via amp.CORSPolicy.Browser). It fails
 // when a required dependency is missing.
 func New(d Deps) (http.Handler, error) {
+	s, err := newServer(d)
+	if err != nil {
+		return nil, err
+	}
+	return d.CORS.Browser().Handler(s.engine()), nil
+}
+
+// newServer checks d, fills in its defaults and builds the Server.
+func newServer(d Deps) (*Server, error) {
 	if d.Store == nil || d.Tokens == nil || d.CORS == nil {
 		return nil, errors.New("handlers: Store, Tokens and CORS are required")
 	}
@@ -141,5 +159,6 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s.metrics, s.pprof = d.Metrics, d.Pprof
-	return d.CORS.Browser().Handler(s.engine()), nil
+	s.limiter = newShedder(d.MaxInflight)
+	return s, nil
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"net/http/pprof"
 	runtimepprof "runtime/pprof"
 
@@ -13,8 +14,9 @@ import (
 //	GET /debug/pprof/                 the index
 //	GET /debug/pprof/cmdline          the command line
 //	GET /debug/pprof/profile          CPU profile (?seconds=N, default 30; N must stay
-//	                                  below the server's 15 s write timeout)
-//	GET|POST /debug/pprof/symbol      program counters to function names
+//	                                  below the write timeout, AMPLIVE_WRITE_TIMEOUT, 15 s by default)
+//	GET|POST /debug/pprof/symbol      program counters to function names (a POST
+//	                                  body of at most 64 KiB, else 413)
 //	GET /debug/pprof/trace            execution trace (?seconds=N, same limit)
 //	GET /debug/pprof/{name}           each runtime/pprof profile: allocs, block,
 //	                                  goroutine, heap, mutex, threadcreate (?debug=1 for text)
@@ -26,9 +28,27 @@ func (s *Server) pprofRoutes(g *gin.RouterGroup) {
 	g.GET("/cmdline", gin.WrapF(pprof.Cmdline))
 	g.GET("/profile", gin.WrapF(pprof.Profile))
 	g.GET("/symbol", gin.WrapF(pprof.Symbol))
-	g.POST("/symbol", gin.WrapF(pprof.Symbol))
+	g.POST("/symbol", maxBody(pprofSymbolBytes), gin.WrapF(pprof.Symbol))
 	g.GET("/trace", gin.WrapF(pprof.Trace))
 	for _, p := range runtimepprof.Profiles() {
 		g.GET("/"+p.Name(), gin.WrapH(pprof.Handler(p.Name())))
+	}
+}
+
+// pprofSymbolBytes bounds the body of POST /debug/pprof/symbol: thousands of
+// program counters, more than any pprof client sends.
+const pprofSymbolBytes = 64 << 10
+
+// maxBody refuses a body over n bytes: 413 payload_too_large when its
+// declared length is over, and a read error past n bytes when it is sent
+// chunked (http.MaxBytesReader, which also closes the connection after).
+func maxBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is too large")
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
 	}
 }

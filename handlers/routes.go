@@ -12,6 +12,9 @@ func (s *Server) engine() *gin.Engine {
 	_ = r.SetTrustedProxies(nil) // nothing in front is trusted by default; client IPs are not used
 
 	r.Use(s.observe(), s.recoverJSON(), s.requestID(), s.accessLog())
+	// Load shedding (shed.go): past its share of Deps.MaxInflight a request
+	// gets 503 overloaded; admin and event ingest go first, live reads last.
+	r.Use(s.shed())
 	// Probes answer HEAD too: load balancers and uptime checkers use it.
 	r.GET("/healthz", s.handleHealthz())
 	r.HEAD("/healthz", s.handleHealthz())

@@ -53,6 +53,15 @@ type Embedded struct {
 // holds a lock on dir/amplive.lock, and another StartEmbedded there fails
 // with an error wrapping ErrDataDirInUse.
 func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
+	return StartEmbeddedOn(ctx, dir, "127.0.0.1:0", logger)
+}
+
+// StartEmbeddedOn is StartEmbedded listening on addr (host:port; port 0
+// picks a free one) instead of an ephemeral loopback port: the store of
+// `amplive store`, which other processes reach by URI. It fails when addr
+// cannot be bound. The server has no authentication: anyone who can reach
+// addr can read and write every database.
+func StartEmbeddedOn(ctx context.Context, dir, addr string, logger *slog.Logger) (*Embedded, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -72,7 +81,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 	}
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Logger:    slog.New(ferretLogHandler{next: logger.Handler()}).With("component", "ferretdb"),
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + filepath.ToSlash(abs) + "/",
@@ -125,6 +134,10 @@ func (e *Embedded) waitReady(ctx context.Context) error {
 // URI is the MongoDB connection string of the server,
 // "mongodb://127.0.0.1:<port>/". It carries no credentials.
 func (e *Embedded) URI() string { return e.uri }
+
+// Done is closed when the server has stopped: after Stop, or when FerretDB
+// ends on its own (Stop then returns why).
+func (e *Embedded) Done() <-chan struct{} { return e.done }
 
 // Dir is the absolute SQLite directory; each database is the file
 // "<Dir>/<database>.sqlite".

@@ -11,6 +11,7 @@
 //	amplive validate FILE…   validate AMP4EMAIL documents offline (the official rules)
 //	amplive selftest URL …   check an AMP email endpoint's CORS as email clients call it
 //	amplive lint FILE…       the validator, then the warnings an AMP email gets in Gmail
+//	amplive bench …          a reproducible load test of a local server (vegeta), scenarios a–f
 //
 // Run `amplive <command> --help` for each command's flags; every flag has an
 // AMPLIVE_* environment variable of the same name.
@@ -66,6 +67,7 @@ Usage:
   amplive validate FILE…|- [--format json]   validate AMP4EMAIL documents offline (exit 1 when any fails)
   amplive selftest URL --sender ADDRESS [--timeout 5s]   replay email clients' CORS requests against an endpoint; exit 1 on a failure
   amplive lint FILE…|- [--fetch] [--sender S] [--budget 50000]   the validator, then the warnings an AMP email gets in Gmail
+  amplive bench [--scenario a|b|c|d|e|f|all] [--duration 10s] [--rate N/s] [--url URL]   a reproducible load test on loopback
 
 Run "amplive <command> --help" for the flags of a command.
 `
@@ -99,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runSelftest(ctx, rest, e)
 	case "lint":
 		return runLint(ctx, rest, e)
+	case "bench":
+		return runBench(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

@@ -27,8 +27,8 @@ const demoAdminKey = "amplive-demo-admin-key"
 // sender and the Gmail AMP playground's.
 const demoSenders = "news@amplive.example,amp@gmail.dev"
 
-// Server timeouts. Live answers take milliseconds; these only bound
-// misbehaving clients.
+// Server timeouts by default (--read-header-timeout etc., see limits.go).
+// Live answers take milliseconds; these only bound misbehaving clients.
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 10 * time.Second
@@ -94,6 +94,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	storeFlags(f)
 	keyFlags(f)
 	webhookFlags(f)
+	limitFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -117,6 +118,10 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	cfg.CacheBytes = mb << 20
 	shutdownTimeout, err := f.duration("shutdown-timeout")
+	if err != nil {
+		return err
+	}
+	limits, err := readLimits(f)
 	if err != nil {
 		return err
 	}
@@ -193,6 +198,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 		Metrics:   metrics,
 		Stats:     storeStats(st),
 		Pprof:     *pprof,
+
+		MaxInflight: limits.maxInflight,
 	})
 	if err != nil {
 		return err
@@ -203,10 +210,11 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: limits.readHeader,
+		ReadTimeout:       limits.read,
+		WriteTimeout:      limits.write,
+		IdleTimeout:       limits.idle,
+		MaxHeaderBytes:    limits.maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)

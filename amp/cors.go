@@ -50,7 +50,8 @@ const (
 //
 // Version 1: otherwise a request with an Origin header is v1 and must carry
 // __amp_source_origin. When that is an allowed sender address the request is
-// allowed, whatever the Origin (including "null"); the answer echoes it in
+// allowed, whatever the Origin (including "null"; but not "*" or more than one
+// Origin line, which no client sends); the answer echoes it in
 // AMP-Access-Control-Allow-Source-Origin (never "*"), and Browser adds
 // Access-Control-Allow-Origin (the Origin), -Allow-Credentials and
 // -Expose-Headers.

@@ -25,7 +25,7 @@ var placeholder = regexp.MustCompile(`%([0-9]+)`)
 
 // FuzzValidate feeds arbitrary documents to Validate. It must never panic
 // and must finish quickly; every finding has Line ≥ 1, Col ≥ 0, a severity
-// of ERROR or WARNING that follows its code, a code the rule data has a
+// of ERROR or WARNING, params (never nil), a code the rule data has a
 // message format for (so Message never falls back to the raw code) and
 // enough params for the format's placeholders; findings are sorted by
 // position; and Pass is true exactly when no finding is an ERROR. Seeds:
@@ -80,12 +80,11 @@ func FuzzValidate(f *testing.F) {
 				t.Errorf("finding %d: code %q has no message format (Message() gives %q)", i, e.Code, e.Message())
 				continue
 			}
-			want := "ERROR"
-			if isWarningCode(e.Code) {
-				want = "WARNING"
-			}
-			if e.Severity != want {
-				t.Errorf("finding %d %s: severity %q, want %q", i, e.Code, e.Severity, want)
+			// The CSS checks choose a code's severity by mode (an inline
+			// style too long is a WARNING without data-css-strict), so the
+			// severity is checked for its form only.
+			if e.Severity != "ERROR" && e.Severity != "WARNING" {
+				t.Errorf("finding %d %s: severity %q", i, e.Code, e.Severity)
 			}
 			errorFound = errorFound || e.Severity == "ERROR"
 			for _, m := range placeholder.FindAllStringSubmatch(format, -1) {

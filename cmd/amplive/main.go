@@ -12,6 +12,7 @@
 //	amplive selftest URL …   check an AMP email endpoint's CORS as email clients call it
 //	amplive lint FILE…       the validator, then the warnings an AMP email gets in Gmail
 //	amplive bench …          a reproducible load test of a local server (vegeta), scenarios a–f
+//	amplive store            run the embedded development store alone (MongoDB wire protocol)
 //
 // Run `amplive <command> --help` for each command's flags; every flag has an
 // AMPLIVE_* environment variable of the same name.
@@ -68,6 +69,7 @@ Usage:
   amplive selftest URL --sender ADDRESS [--timeout 5s]   replay email clients' CORS requests against an endpoint; exit 1 on a failure
   amplive lint FILE…|- [--fetch] [--sender S] [--budget 50000]   the validator, then the warnings an AMP email gets in Gmail
   amplive bench [--scenario a|b|c|d|e|f|all] [--duration 10s] [--rate N/s] [--url URL]   a reproducible load test on loopback
+  amplive store [--addr 127.0.0.1:27017] [--data-dir DIR]   run the embedded store alone (prints its MongoDB URI)
 
 Run "amplive <command> --help" for the flags of a command.
 `
@@ -103,6 +105,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runLint(ctx, rest, e)
 	case "bench":
 		return runBench(ctx, rest, e)
+	case "store":
+		return runStore(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return nil

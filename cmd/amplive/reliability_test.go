@@ -131,8 +131,8 @@ func buildAmplive(t *testing.T) string {
 	return bin
 }
 
-// child is a running amplive process.
-type child struct {
+// childProc is a running amplive process.
+type childProc struct {
 	t      *testing.T
 	name   string
 	cmd    *exec.Cmd
@@ -142,11 +142,11 @@ type child struct {
 	err    error // the exit, once exited is closed
 }
 
-// startChild runs bin with args and env (plus the environment without any
+// startChildProc runs bin with args and env (plus the environment without any
 // AMPLIVE_* variable), waits up to 60 s for the stdout line starting with
 // prefix, and returns the child; the test's clean-up kills it if it still
 // runs, and shows its logs if the test failed.
-func startChild(t *testing.T, bin, name, prefix string, env []string, args ...string) *child {
+func startChildProc(t *testing.T, bin, name, prefix string, env []string, args ...string) *childProc {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	for _, kv := range os.Environ() {
@@ -162,7 +162,7 @@ func startChild(t *testing.T, bin, name, prefix string, env []string, args ...st
 		t.Fatal(err)
 	}
 	defer logFile.Close() // the child has its own descriptor
-	c := &child{t: t, name: name, cmd: cmd, logs: logFile.Name(), exited: make(chan struct{})}
+	c := &childProc{t: t, name: name, cmd: cmd, logs: logFile.Name(), exited: make(chan struct{})}
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -208,7 +208,7 @@ func startChild(t *testing.T, bin, name, prefix string, env []string, args ...st
 	return c
 }
 
-func (c *child) logTail(n int) string {
+func (c *childProc) logTail(n int) string {
 	b, err := os.ReadFile(c.logs)
 	if err != nil {
 		return err.Error()
@@ -217,7 +217,7 @@ func (c *child) logTail(n int) string {
 	return s[max(0, len(s)-n):]
 }
 
-func (c *child) signal(sig syscall.Signal) {
+func (c *childProc) signal(sig syscall.Signal) {
 	c.t.Helper()
 	if err := c.cmd.Process.Signal(sig); err != nil {
 		c.t.Fatalf("signal %v to %s: %v", sig, c.name, err)
@@ -225,7 +225,7 @@ func (c *child) signal(sig syscall.Signal) {
 }
 
 // wait waits up to d for the child to exit and returns its exit error.
-func (c *child) wait(d time.Duration) error {
+func (c *childProc) wait(d time.Duration) error {
 	c.t.Helper()
 	select {
 	case <-c.exited:
@@ -247,16 +247,16 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func startStoreChild(t *testing.T, bin, addr, dir string) *child {
+func startStoreChild(t *testing.T, bin, addr, dir string) *childProc {
 	t.Helper()
-	return startChild(t, bin, "amplive store", storeListeningPrefix, nil, "store", "--addr", addr, "--data-dir", dir)
+	return startChildProc(t, bin, "amplive store", storeListeningPrefix, nil, "store", "--addr", addr, "--data-dir", dir)
 }
 
 // startServeChild runs `amplive serve --demo` on a free loopback port with
 // the given settings (AMPLIVE_*=value) and waits until /readyz answers 200.
-func startServeChild(t *testing.T, bin string, env ...string) *child {
+func startServeChild(t *testing.T, bin string, env ...string) *childProc {
 	t.Helper()
-	c := startChild(t, bin, "amplive serve", "amplive listening on ", env, "serve", "--demo", "--addr", "127.0.0.1:0")
+	c := startChildProc(t, bin, "amplive serve", "amplive listening on ", env, "serve", "--demo", "--addr", "127.0.0.1:0")
 	waitReady(t, c.addr+"/readyz")
 	return c
 }
@@ -304,8 +304,8 @@ func mintToken(t *testing.T, profile string) string {
 	return tok
 }
 
-// result is one request's outcome.
-type result struct {
+// reqResult is one request's outcome.
+type reqResult struct {
 	id       string // its X-Request-Id, which the server logs
 	kind     string
 	start    time.Time
@@ -316,19 +316,19 @@ type result struct {
 	fallback bool   // "fallback":true in a JSON answer
 }
 
-// results collects request outcomes from many goroutines.
-type results struct {
+// reqResults collects request outcomes from many goroutines.
+type reqResults struct {
 	mu  sync.Mutex
-	all []result
+	all []reqResult
 }
 
-func (r *results) add(x result) {
+func (r *reqResults) add(x reqResult) {
 	r.mu.Lock()
 	r.all = append(r.all, x)
 	r.mu.Unlock()
 }
 
-func (r *results) snapshot() []result {
+func (r *reqResults) snapshot() []reqResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.all)
@@ -337,10 +337,10 @@ func (r *results) snapshot() []result {
 // requestSeq numbers the requests of this test binary (X-Request-Id).
 var requestSeq atomic.Int64
 
-// do sends req, with a fresh X-Request-Id, and reads the answer into a
+// doRequest sends req, with a fresh X-Request-Id, and reads the answer into a
 // result.
-func do(client *http.Client, kind string, req *http.Request) (result, []byte) {
-	res := result{id: fmt.Sprintf("rt-%d", requestSeq.Add(1)), kind: kind}
+func doRequest(client *http.Client, kind string, req *http.Request) (reqResult, []byte) {
+	res := reqResult{id: fmt.Sprintf("rt-%d", requestSeq.Add(1)), kind: kind}
 	req.Header.Set("X-Request-Id", res.id)
 	res.start = time.Now()
 	resp, err := client.Do(req)
@@ -371,17 +371,17 @@ func do(client *http.Client, kind string, req *http.Request) (result, []byte) {
 
 // emailRequest fetches one open-time request as Gmail's proxy does (CORS
 // version 2), or the GIF as an image proxy does.
-func emailRequest(ctx context.Context, client *http.Client, base, kind, tok string) result {
+func emailRequest(ctx context.Context, client *http.Client, base, kind, tok string) reqResult {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, emailURL(base, kind, tok), nil)
 	if err != nil {
-		return result{kind: kind, err: err}
+		return reqResult{kind: kind, err: err}
 	}
 	if kind == "countdown.gif" {
 		req.Header.Set("User-Agent", "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)")
 	} else {
 		req.Header.Set("AMP-Email-Sender", testSender)
 	}
-	res, _ := do(client, kind, req)
+	res, _ := doRequest(client, kind, req)
 	return res
 }
 
@@ -441,14 +441,14 @@ type eventsAck struct {
 }
 
 // sendBatch posts b to /v1/events, signed now with the demo secret.
-func sendBatch(ctx context.Context, client *http.Client, base string, b *evBatch) (result, eventsAck) {
+func sendBatch(ctx context.Context, client *http.Client, base string, b *evBatch) (reqResult, eventsAck) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/events", bytes.NewReader(b.body))
 	if err != nil {
-		return result{kind: "events", err: err}, eventsAck{}
+		return reqResult{kind: "events", err: err}, eventsAck{}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(amp.SignatureHeader, amp.DemoWebhookSecrets().Sign(b.body, time.Now()))
-	res, body := do(client, "events", req)
+	res, body := doRequest(client, "events", req)
 	var ack eventsAck
 	if res.status == http.StatusOK {
 		if err := json.Unmarshal(body, &ack); err != nil {
@@ -459,20 +459,20 @@ func sendBatch(ctx context.Context, client *http.Client, base string, b *evBatch
 }
 
 // postForm submits an amp-form action as an email client does.
-func postForm(ctx context.Context, client *http.Client, base, action, tok string, form url.Values) result {
+func postForm(ctx context.Context, client *http.Client, base, action, tok string, form url.Values) reqResult {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/actions/"+action+"?t="+tok, strings.NewReader(form.Encode()))
 	if err != nil {
-		return result{kind: action, err: err}
+		return reqResult{kind: action, err: err}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("AMP-Email-Sender", testSender)
-	res, _ := do(client, action, req)
+	res, _ := doRequest(client, action, req)
 	return res
 }
 
-// retryable reports whether a write's answer asks the sender to retry: 503
+// retryableAnswer reports whether a write's answer asks the sender to retry: 503
 // with a clear code (store_unavailable, busy, overloaded).
-func retryable(r result) bool {
+func retryableAnswer(r reqResult) bool {
 	return r.status == http.StatusServiceUnavailable && (r.code == "store_unavailable" || r.code == "busy" || r.code == "overloaded")
 }
 
@@ -480,7 +480,7 @@ func retryable(r result) bool {
 
 // emailLoad fetches open-time requests on workers goroutines until ctx
 // ends, pausing pause between requests, for random demo profiles.
-func emailLoad(ctx context.Context, wg *sync.WaitGroup, client *http.Client, base string, toks []string, workers int, pause time.Duration, out *results) {
+func emailLoad(ctx context.Context, wg *sync.WaitGroup, client *http.Client, base string, toks []string, workers int, pause time.Duration, out *reqResults) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; ctx.Err() == nil; i++ {
@@ -507,7 +507,7 @@ func sleepOrDone(ctx context.Context, d time.Duration) {
 
 // faultLoad is the steady traffic of TestStoreFaults and what it saw.
 type faultLoad struct {
-	email, ready, writes results
+	email, ready, writes reqResults
 
 	mu          sync.Mutex
 	acked       map[*evBatch]eventsAck // the 200 that ended each batch's retries
@@ -575,7 +575,7 @@ func TestStoreFaults(t *testing.T) {
 	wg.Go(func() { // /readyz every 100 ms
 		for ctx.Err() == nil {
 			req, _ := http.NewRequest(http.MethodGet, base+"/readyz", nil)
-			r, _ := do(client, "readyz", req)
+			r, _ := doRequest(client, "readyz", req)
 			load.ready.add(r)
 			sleepOrDone(ctx, 100*time.Millisecond)
 		}
@@ -767,8 +767,11 @@ func TestStoreFaults(t *testing.T) {
 		if during == 0 {
 			t.Errorf("%s: no fallback answers during the outage: the fault did not reach the reads", p.name)
 		}
-		t.Logf("%s: %d fallback answers during the outage; the last one %s after /readyz was 200 again",
-			p.name, during, p.calm.Sub(p.recovered).Round(time.Millisecond))
+		after := "none after /readyz was 200 again"
+		if p.calm.After(p.recovered) {
+			after = fmt.Sprintf("the last one %s after /readyz was 200 again", p.calm.Sub(p.recovered).Round(time.Millisecond))
+		}
+		t.Logf("%s: %d fallback answers during the outage, %s", p.name, during, after)
 	}
 
 	// /readyz: 503 during each outage, 200 after.
@@ -789,7 +792,7 @@ func TestStoreFaults(t *testing.T) {
 		}
 		w503 := 0
 		for _, r := range load.writes.snapshot() {
-			if retryable(r) && !r.start.Before(p.start) && r.start.Before(p.end) {
+			if retryableAnswer(r) && !r.start.Before(p.start) && r.start.Before(p.end) {
 				w503++
 			}
 		}
@@ -808,7 +811,7 @@ func TestStoreFaults(t *testing.T) {
 		}
 		switch {
 		case r.err == nil && r.status == http.StatusOK:
-		case retryable(r):
+		case retryableAnswer(r):
 			retried[r.kind+" "+r.code]++
 		default:
 			t.Errorf("%s at %s: status %d, code %q, err %v: want 200 or a retryable 503", r.kind, r.start.Format(time.StampMilli), r.status, r.code, r.err)
@@ -848,17 +851,17 @@ func TestStoreFaults(t *testing.T) {
 	missingVotes := checkVotes(t, vctx, db, load.votes)
 
 	t.Logf("open-time requests: %d (%v), all 200, %d fallback answers; client side: %.2f%% within the deadline %s, %.2f%% within it + 50 ms, worst %s; server side: %.2f%%, %.2f%%, worst %s",
-		len(email), perKind, fallbacks, pct(inDeadline, len(email)), deadline, pct(inDeadline50, len(email)), worst.Round(time.Millisecond),
-		pct(servedIn, len(served)), pct(servedIn50, len(served)), worstServed.Round(time.Millisecond))
+		len(email), perKind, fallbacks, percent(inDeadline, len(email)), deadline, percent(inDeadline50, len(email)), worst.Round(time.Millisecond),
+		percent(servedIn, len(served)), percent(servedIn50, len(served)), worstServed.Round(time.Millisecond))
 	t.Logf("the longest scheduling stall of this test process: %s", stalls())
 	t.Logf("writes: %d requests, retryable 503s %v, worst latency %s; %d batches (%d events) acknowledged, %d votes acknowledged",
 		len(writes), retried, worstWrite.Round(time.Millisecond), len(load.acked), sent, len(load.votes))
 	t.Logf("events lost %d, duplicates applied %d, votes lost %d; %d acknowledged batches resent: all duplicates", lost, dupApplied, missingVotes, resent)
 }
 
-// accessLog returns the request lines of a serve child's access log (JSON
+// childAccessLog returns the request lines of a serve child's access log (JSON
 // lines, msg "request").
-func accessLog(c *child) []accessRecord {
+func childAccessLog(c *childProc) []accessRecord {
 	var out []accessRecord
 	for _, line := range strings.Split(c.logTail(1<<30), "\n") {
 		var rec accessRecord
@@ -880,9 +883,9 @@ type accessRecord struct {
 
 // handledIDs are the request ids in a serve child's access log: the
 // requests it handled (a line is written when the handler has finished).
-func handledIDs(c *child) map[string]bool {
+func handledIDs(c *childProc) map[string]bool {
 	ids := map[string]bool{}
-	for _, rec := range accessLog(c) {
+	for _, rec := range childAccessLog(c) {
 		ids[rec.RequestID] = true
 	}
 	return ids
@@ -891,10 +894,10 @@ func handledIDs(c *child) map[string]bool {
 // liveLatencies returns the latencies of the open-time requests in a serve
 // child's access log (JSON lines, msg "request", the route pattern and
 // latency_ms).
-func liveLatencies(t *testing.T, c *child) []time.Duration {
+func liveLatencies(t *testing.T, c *childProc) []time.Duration {
 	t.Helper()
 	var out []time.Duration
-	for _, rec := range accessLog(c) {
+	for _, rec := range childAccessLog(c) {
 		switch rec.Route {
 		case "/v1/recommendations", "/v1/cart", "/v1/profile", "/v1/countdown/:campaign":
 			out = append(out, time.Duration(rec.LatencyMs*float64(time.Millisecond)))
@@ -927,7 +930,7 @@ func startStallProbe(t *testing.T) func() time.Duration {
 	return func() time.Duration { return time.Duration(worst.Load()).Round(time.Millisecond) }
 }
 
-func pct(n, of int) float64 {
+func percent(n, of int) float64 {
 	if of == 0 {
 		return 0
 	}
@@ -1092,12 +1095,12 @@ func TestCrashSafety(t *testing.T) {
 				}
 				profile, tok := profiles[n%4], toks[n%4]
 				fw := formWrite{profile: profile}
-				var r result
+				var r reqResult
 				if n%2 == 0 {
 					fw.action, fw.item, fw.value = "rate", fmt.Sprintf("poll:q%d|%s", n, profile), fmt.Sprintf("v%d", n)
 					r = postForm(context.Background(), client, srv.addr, "rate", tok, url.Values{"question": {fmt.Sprintf("q%d", n)}, "value": {fw.value}})
 				} else {
-					fw.action, fw.value = "preferences", frequencies[n%len(frequencies)]
+					fw.action, fw.value = "preferences", prefFrequencies[n%len(prefFrequencies)]
 					r = postForm(context.Background(), client, srv.addr, "preferences", tok, url.Values{"frequency": {fw.value}})
 				}
 				fw.ok = r.err == nil && r.status == http.StatusOK
@@ -1253,7 +1256,7 @@ func TestCrashSafety(t *testing.T) {
 	// 2. SIGTERM under load: requests in flight finish; nothing acknowledged is lost.
 	termBatches := makeBatches(t, "term", 200, 20, 100, skus, time.Now().Add(-time.Hour))
 	noKeepAlive := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	var term results
+	var term reqResults
 	termAcked := map[*evBatch]bool{}
 	var termNext atomic.Int64
 	ctx, stop := context.WithCancel(context.Background())
@@ -1316,7 +1319,7 @@ func TestCrashSafety(t *testing.T) {
 			continue
 		}
 		before++
-		ok := r.err == nil && (r.status == http.StatusOK || retryable(r))
+		ok := r.err == nil && (r.status == http.StatusOK || retryableAnswer(r))
 		switch {
 		case ok:
 			if r.start.Add(r.latency).After(sigAt) {
@@ -1368,8 +1371,8 @@ func TestCrashSafety(t *testing.T) {
 		total, lost+crashLost, dupApplied+dupOfAcked+crashDup, len(votes), votesLost, len(lastPref), prefsLost, termLost, termDup, stalls())
 }
 
-// frequencies are the preferences form's frequency values.
-var frequencies = []string{"daily", "weekly", "monthly", "never"}
+// prefFrequencies are the preferences form's frequency values.
+var prefFrequencies = []string{"daily", "weekly", "monthly", "never"}
 
 // adminGet reads profile id through GET /v1/profiles/{id} with the demo
 // admin key into v (the answer's "profile").

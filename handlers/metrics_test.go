@@ -284,7 +284,7 @@ func TestPprof(t *testing.T) {
 		{"on, index", on, "/debug/pprof/", key, http.StatusOK},
 		{"on, heap", on, "/debug/pprof/heap?debug=1", key, http.StatusOK},
 		{"on, goroutine", on, "/debug/pprof/goroutine?debug=1", key, http.StatusOK},
-		{"on, cmdline", on, "/debug/pprof/cmdline", key, http.StatusOK},
+		{"on, cmdline left out: it may carry secrets", on, "/debug/pprof/cmdline", key, http.StatusNotFound},
 		{"on, symbol", on, "/debug/pprof/symbol", key, http.StatusOK},
 		{"on, unknown profile", on, "/debug/pprof/nope", key, http.StatusNotFound},
 		{"on, no trailing slash", on, "/debug/pprof", key, http.StatusNotFound},

@@ -12,20 +12,19 @@ import (
 // puts at /debug/pprof behind the admin key when Deps.Pprof is set:
 //
 //	GET /debug/pprof/                 the index
-//	GET /debug/pprof/cmdline          the command line
-//	GET /debug/pprof/profile          CPU profile (?seconds=N, default 30; N must stay
-//	                                  below the write timeout, AMPLIVE_WRITE_TIMEOUT, 15 s by default)
+//	GET /debug/pprof/profile          CPU profile (?seconds=N, default 30)
 //	GET|POST /debug/pprof/symbol      program counters to function names (a POST
 //	                                  body of at most 64 KiB, else 413)
-//	GET /debug/pprof/trace            execution trace (?seconds=N, same limit)
+//	GET /debug/pprof/trace            execution trace (?seconds=N)
 //	GET /debug/pprof/{name}           each runtime/pprof profile: allocs, block,
 //	                                  goroutine, heap, mutex, threadcreate (?debug=1 for text)
 //
+// cmdline is left out on purpose: the command line can carry secrets
+// (--signing-keys, --webhook-secrets), and the admin key must not reach them.
 // Importing net/http/pprof also registers these on http.DefaultServeMux,
 // which amplive never serves.
 func (s *Server) pprofRoutes(g *gin.RouterGroup) {
 	g.GET("/", gin.WrapF(pprof.Index))
-	g.GET("/cmdline", gin.WrapF(pprof.Cmdline))
 	g.GET("/profile", gin.WrapF(pprof.Profile))
 	g.GET("/symbol", gin.WrapF(pprof.Symbol))
 	g.POST("/symbol", maxBody(pprofSymbolBytes), gin.WrapF(pprof.Symbol))

@@ -23,7 +23,7 @@ import (
 	"github.com/amplive/amplive/store"
 )
 
-const benchUsage = `Usage: amplive bench [--scenario a|b|c|d|e|f|all] [--duration 10s] [--rate N/s] [--url URL] [flags]
+const benchUsage = `Usage: amplive bench [--scenario a|b|c|d|e|f|g|all] [--duration 10s] [--rate N/s] [--url URL] [flags]
 
 A reproducible load test of amplive on loopback, built on vegeta's library. By default it prepares a
 temporary embedded store with the demo catalog and --profiles recipients resampled from real shoppers
@@ -38,20 +38,29 @@ after the other:
   d  mixed email opens: profile, countdown, recommendations and cart per open, Zipf(--zipf-s) recipients
   e  d while signed event batches (POST /v1/events, --batch events, --event-rate batches/s) come in
   f  --concurrent identical requests for one fresh profile at once: how many store reads they cost
+  g  store faults (Linux only: it signals the store process; not part of "all"): starts "amplive
+     store" on a free loopback port as its own child, seeds it, starts a second "serve --demo" with
+     AMPLIVE_MONGODB_URI pointing at it, and runs d's opens with e's event batches while it pauses
+     the store (SIGSTOP … SIGCONT) for --fault-pause a third of the way in and kills it (SIGKILL)
+     two thirds of the way in, restarting it on the same port and data after --fault-down; the load
+     goes on until /readyz has been 200 again for a second. Reports the share of reads answered
+     200 within the store deadline (250 ms) + 50 ms, the worst, fallback answers, /readyz every
+     100 ms, and the event batches refused, re-sent after recovery and checked against /metrics
+     (events lost, duplicates applied)
 
 Each scenario reports requests/s, latency p50/p90/p99/max, status codes (and JSON error codes), bytes
 in, the server's RSS before and after and its CPU time per request (/proc, Linux only), the CPU that
 other processes took meanwhile (noise: the load generator and the server share this machine), and the
 cache hit ratio and store reads from /metrics ("n/a" without /metrics).
---url loads a running "amplive serve --demo" instead (loopback only); recipients are then written
-through POST /v1/events once (skipped when the last one is already there).
+--url loads a running "amplive serve --demo" instead (loopback only; not with g); recipients are
+then written through POST /v1/events once (skipped when the last one is already there).
 
 Flags:
 `
 
 // benchConfig is the parsed command line of `amplive bench`.
 type benchConfig struct {
-	scenarios   []string // of "abcdef", in that order
+	scenarios   []string // of "abcdefg", in that order
 	duration    time.Duration
 	maxRequests uint64
 	rate        int // requests per second; 0 is as fast as workers can
@@ -63,8 +72,10 @@ type benchConfig struct {
 	batch       int
 	eventRate   int
 	concurrent  int
-	url         string // "" starts a child server
-	prepare     string // seed or ingest
+	faultPause  time.Duration // scenario g: how long the store is stopped
+	faultDown   time.Duration // scenario g: how long the killed store stays down
+	url         string        // "" starts a child server
+	prepare     string        // seed or ingest
 	bare        bool
 	format      string
 	serveArgs   []string
@@ -110,7 +121,7 @@ func parseBenchArgs(args []string, e env) (benchConfig, error) {
 		fmt.Fprint(e.stderr, benchUsage)
 		f.fs.PrintDefaults()
 	}
-	scenario := f.fs.String("scenario", "all", "scenarios to run: a letter, a comma-separated list (a,f) or all")
+	scenario := f.fs.String("scenario", "all", "scenarios to run: a letter, a comma-separated list (a,f) or all (a to f; g only by name)")
 	f.fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each scenario sends requests")
 	f.fs.Uint64Var(&cfg.maxRequests, "max-requests", 0, "stop each scenario after this many requests as well (0: --duration only)")
 	rate := f.fs.String("rate", "0", "requests per second of each scenario, N or N/s; 0 sends as fast as --workers can")
@@ -119,9 +130,11 @@ func parseBenchArgs(args []string, e env) (benchConfig, error) {
 	f.fs.IntVar(&cfg.hot, "hot", 1, "scenario a: how many hot profiles it cycles through")
 	f.fs.Uint64Var(&cfg.seed, "seed", 1, "seed of every random draw (recipients, orders of opens, event streams)")
 	f.fs.Float64Var(&cfg.zipfS, "zipf-s", 1.1, "scenarios d and e: exponent s (> 1) of the Zipf distribution of recipients")
-	f.fs.IntVar(&cfg.batch, "batch", 100, "scenario e: events per signed batch (1–500)")
-	f.fs.IntVar(&cfg.eventRate, "event-rate", 5, "scenario e: event batches per second; 0 sends them back to back")
+	f.fs.IntVar(&cfg.batch, "batch", 100, "scenarios e and g: events per signed batch (1–500)")
+	f.fs.IntVar(&cfg.eventRate, "event-rate", 5, "scenarios e and g: event batches per second; 0 sends them back to back")
 	f.fs.IntVar(&cfg.concurrent, "concurrent", 100, "scenario f: identical requests sent at once")
+	f.fs.DurationVar(&cfg.faultPause, "fault-pause", 3*time.Second, "scenario g: how long the store is paused (SIGSTOP … SIGCONT), a third of the way in")
+	f.fs.DurationVar(&cfg.faultDown, "fault-down", 3*time.Second, "scenario g: how long the store stays down after it is killed (SIGKILL), two thirds of the way in")
 	f.fs.StringVar(&cfg.url, "url", "", "load this running server (loopback only; it must run with --demo) instead of starting one")
 	f.fs.StringVar(&cfg.prepare, "prepare", "seed", "how a started server gets its recipients: seed (the store's Seed before it starts: fast) or ingest (signed POST /v1/events batches)")
 	f.fs.BoolVar(&cfg.bare, "bare", true, "scenario a: also load a bare net/http handler that replays amplive's answer")
@@ -158,10 +171,20 @@ func parseBenchArgs(args []string, e env) (benchConfig, error) {
 		return cfg, usageError{"--event-rate must not be negative"}
 	case cfg.concurrent < 1 || cfg.concurrent > 10_000:
 		return cfg, usageError{"--concurrent must be from 1 to 10000"}
+	case cfg.faultPause <= 0 || cfg.faultDown <= 0:
+		return cfg, usageError{"--fault-pause and --fault-down must be positive"}
 	case cfg.prepare != "seed" && cfg.prepare != "ingest":
 		return cfg, usageError{"--prepare must be seed or ingest"}
 	case cfg.format != "text" && cfg.format != "json":
 		return cfg, usageError{"--format must be text or json"}
+	}
+	if slices.Contains(cfg.scenarios, "g") {
+		if runtime.GOOS != "linux" {
+			return cfg, usageError{"--scenario g runs on Linux only (it pauses and kills the store process with signals)"}
+		}
+		if cfg.url != "" {
+			return cfg, usageError{"--scenario g starts its own store and server: not with --url"}
+		}
 	}
 	if cfg.url != "" {
 		if cfg.url, err = loopbackURL(cfg.url); err != nil {
@@ -175,7 +198,9 @@ func parseBenchArgs(args []string, e env) (benchConfig, error) {
 }
 
 // parseScenarios reads "all", "a" or "a,c,f" into scenario letters in
-// their canonical order.
+// their canonical order. "all" is a to f: g (store faults) starts a store
+// and a second server of its own and kills the store, so it runs only when
+// named.
 func parseScenarios(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "all" {
 		return strings.Split("abcdef", ""), nil
@@ -183,8 +208,8 @@ func parseScenarios(s string) ([]string, error) {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
 		part = strings.ToLower(strings.TrimSpace(part))
-		if len(part) != 1 || part[0] < 'a' || part[0] > 'f' {
-			return nil, usageError{fmt.Sprintf("--scenario %q: use letters a to f, a list such as a,f, or all", s)}
+		if len(part) != 1 || part[0] < 'a' || part[0] > 'g' {
+			return nil, usageError{fmt.Sprintf("--scenario %q: use letters a to g, a list such as a,f, or all (a to f)", s)}
 		}
 		if !slices.Contains(out, part) {
 			out = append(out, part)
@@ -257,8 +282,14 @@ func (b *bench) run(ctx context.Context) (*benchReport, error) {
 			b.progress.Warn("stopping the server", "err", err)
 		}
 	}()
-	if err := b.startServer(ctx, rep); err != nil {
-		return nil, err
+	// Scenario g brings its own store and server; the shared one is started
+	// only for the others.
+	if slices.ContainsFunc(b.cfg.scenarios, func(s string) bool { return s != "g" }) {
+		if err := b.startServer(ctx, rep); err != nil {
+			return nil, err
+		}
+	} else {
+		rep.Target, rep.Prepare = "scenario g's own store and server (below)", b.cfg.prepare
 	}
 	rep.PrepareSeconds = time.Since(start).Seconds()
 	if err := b.mintTokens(now); err != nil {
@@ -266,6 +297,9 @@ func (b *bench) run(ctx context.Context) (*benchReport, error) {
 	}
 	rep.RSSSource = "n/a"
 	switch {
+	case b.server == nil && runtime.GOOS == "linux":
+		rep.RSSSource = "/proc/PID/status VmRSS of the child server"
+	case b.server == nil:
 	case b.server.pid > 0 && runtime.GOOS == "linux":
 		rep.RSSSource = fmt.Sprintf("/proc/%d/status VmRSS of the child server", b.server.pid)
 	case scrapeMetrics(ctx, b.server.base) != nil:
@@ -281,12 +315,17 @@ func (b *bench) run(ctx context.Context) (*benchReport, error) {
 			return nil, fmt.Errorf("scenario %s: %w", s, err)
 		}
 		rep.Scenarios = append(rep.Scenarios, sc)
+		if b.server == nil && sc.Fault != nil { // g alone: its preparation is the run's
+			rep.PrepareSeconds += sc.Fault.PrepareSeconds
+		}
 		if !b.server.running() {
 			return nil, fmt.Errorf("scenario %s: the server exited (%v)%s", s, b.server.waitErr, logTail(b.server.logPath))
 		}
 	}
-	if v, ok := rssBytes(b.server.pid, "VmHWM"); ok {
-		rep.PeakRSS = &v
+	if b.server != nil {
+		if v, ok := rssBytes(b.server.pid, "VmHWM"); ok {
+			rep.PeakRSS = &v
+		}
 	}
 	return rep, nil
 }
@@ -312,7 +351,7 @@ func (b *bench) startServer(ctx context.Context, rep *benchReport) error {
 	rep.Prepare = b.cfg.prepare
 	dataDir := filepath.Join(b.dir, "data")
 	if b.cfg.prepare == "seed" {
-		if err := b.seed(ctx, dataDir); err != nil {
+		if err := b.seed(ctx, store.Config{DataDir: dataDir}); err != nil {
 			return err
 		}
 	}
@@ -330,12 +369,14 @@ func (b *bench) startServer(ctx context.Context, rep *benchReport) error {
 }
 
 // seed writes the demo data set and the recipients' profiles (their events
-// folded with content.ApplyProfileEvent) into a new embedded store in dir,
-// and closes it, before the server starts on it.
-func (b *bench) seed(ctx context.Context, dir string) error {
+// folded with content.ApplyProfileEvent) into the store of cfg (a new
+// embedded store in cfg.DataDir, or the store at cfg.MongoURI), and closes
+// it, before the server starts on it.
+func (b *bench) seed(ctx context.Context, cfg store.Config) error {
 	start := time.Now()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, closeStore, err := openStore(ctx, store.Config{DataDir: dir, Logger: log}, log)
+	cfg.Logger = log
+	st, closeStore, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

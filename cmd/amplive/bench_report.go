@@ -60,7 +60,8 @@ type scenarioReport struct {
 	OtherCPUSeconds       *float64 `json:"other_cpu_seconds"`
 	CPUCapacitySeconds    *float64 `json:"cpu_capacity_seconds"`
 
-	Bare *bareReport `json:"bare,omitempty"` // scenario a
+	Bare  *bareReport  `json:"bare,omitempty"`  // scenario a
+	Fault *faultReport `json:"fault,omitempty"` // scenario g
 
 	noProfileReads bool // /metrics counted no profile read: the ratio is "-"
 }
@@ -247,8 +248,11 @@ func writeBenchText(w io.Writer, rep *benchReport) error {
 			fmt.Fprintf(w, "   store reads for %d identical concurrent misses: %s (cache hits %s, misses %s)\n",
 				sc.Series[0].Requests, countText(sc.StoreReads), countText(sc.CacheHits), countText(sc.CacheMisses))
 		}
-		if (sc.Name == "d" || sc.Name == "e") && len(sc.Series) > 0 {
+		if (sc.Name == "d" || sc.Name == "e" || sc.Name == "g") && len(sc.Series) > 0 {
 			fmt.Fprintf(w, "   %.0f email opens/s (4 blocks each)\n", sc.Series[0].RequestsPerSec/4)
+		}
+		if sc.Fault != nil {
+			writeFaultText(w, sc.Fault)
 		}
 		for _, s := range sc.Series {
 			if s.EventsApplied != nil {

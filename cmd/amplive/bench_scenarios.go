@@ -265,6 +265,8 @@ func (b *bench) scenario(ctx context.Context, s string) (scenarioReport, error) 
 		return b.scenarioD(ctx, true)
 	case "f":
 		return b.scenarioF(ctx)
+	case "g":
+		return b.scenarioG(ctx)
 	}
 	return scenarioReport{}, fmt.Errorf("unknown scenario %q", s)
 }
@@ -420,11 +422,11 @@ func (b *bench) openTargeter(r *rand.Rand) vegeta.Targeter {
 // eventTargeter hands out signed POST /v1/events batches of --batch events
 // from the live stream: each a real OTTO event (type, SKUs, cart or order
 // lines) resampled onto a Zipf-distributed recipient, at the time of the
-// batch, with an id unique to this run.
-func (b *bench) eventTargeter(r *rand.Rand) vegeta.Targeter {
+// batch, with an id unique to this run and scenario.
+func (b *bench) eventTargeter(r *rand.Rand, scenario string) vegeta.Targeter {
 	zipf := rand.NewZipf(r, b.cfg.zipfS, 1, uint64(len(b.rcs)-1))
 	secrets := amp.DemoWebhookSecrets()
-	prefix := "bench-" + b.nonce + "-e"
+	prefix := "bench-" + b.nonce + "-" + scenario
 	var mu sync.Mutex
 	seq := 0
 	return func(t *vegeta.Target) error {
@@ -467,7 +469,7 @@ func (b *bench) scenarioD(ctx context.Context, withEvents bool) (scenarioReport,
 	}
 	sc.Name, sc.Title = "e", fmt.Sprintf("email opens as in d, while signed batches of %d events are posted (%s)", b.cfg.batch, rate)
 	var applied, dups int
-	events := attackSpec{targeter: b.eventTargeter(newBenchRand(b.cfg.seed, 1<<40+'e')), classify: bySeries,
+	events := attackSpec{targeter: b.eventTargeter(newBenchRand(b.cfg.seed, 1<<40+'e'), "e"), classify: bySeries,
 		rate: b.cfg.eventRate, workers: 2, duration: b.cfg.duration, max: b.cfg.maxRequests,
 		onResult: func(r *vegeta.Result) {
 			var ans struct{ Applied, Duplicates int }

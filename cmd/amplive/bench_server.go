@@ -48,20 +48,37 @@ type benchServer struct {
 
 // startBenchChild runs this executable with args as a child process, its
 // stderr in logPath, and waits (up to 2 minutes) for the stdout line that
-// starts with prefix and names its base URL. The child's environment is the
-// bench's without AMPLIVE_* variables, so that only args configure it.
+// starts with prefix and names its base URL, then until its /readyz answers
+// 200. The child's environment is the bench's without AMPLIVE_* variables,
+// so that only args configure it.
 func startBenchChild(ctx context.Context, args []string, prefix, logPath string) (*benchServer, error) {
+	s, err := startBenchProcess(ctx, args, nil, prefix, logPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitReadyz(ctx, s.base, 60*time.Second); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%w%s", err, logTail(logPath))
+	}
+	return s, nil
+}
+
+// startBenchProcess is startBenchChild without the wait for /readyz (for
+// `amplive store`, whose "base" is its MongoDB URI), with extra environment
+// variables (KEY=value, AMPLIVE_* ones too). Its stderr is appended to
+// logPath, so that a restarted child adds to the same file.
+func startBenchProcess(ctx context.Context, args, env []string, prefix, logPath string) (*benchServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("bench: find the amplive executable: %w", err)
 	}
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close() // the child has its own descriptor
 	cmd := exec.Command(exe, args...)
-	cmd.Env = childEnv(os.Environ())
+	cmd.Env = append(childEnv(os.Environ()), env...)
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -99,10 +116,6 @@ func startBenchChild(ctx context.Context, args []string, prefix, logPath string)
 		s.stop()
 		return nil, fmt.Errorf("bench: the server did not listen within 2 minutes%s", logTail(logPath))
 	}
-	if err := waitReadyz(ctx, s.base, 60*time.Second); err != nil {
-		s.stop()
-		return nil, fmt.Errorf("%w%s", err, logTail(logPath))
-	}
 	return s, nil
 }
 
@@ -139,9 +152,10 @@ func (s *benchServer) stop() error {
 	}
 }
 
-// running reports whether the child is still alive (always true for --url).
+// running reports whether the child is still alive (always true for --url,
+// and when there is no server).
 func (s *benchServer) running() bool {
-	if s.cmd == nil {
+	if s == nil || s.cmd == nil {
 		return true
 	}
 	select {
@@ -215,15 +229,20 @@ func rssBytes(pid int, field string) (int64, bool) {
 }
 
 // promSnapshot is a scrape of /metrics: each metric name with the sum of
-// its samples over all label sets. nil means /metrics was not available.
+// its samples over all label sets, and each labelled sample under its name
+// and labels as exposed (`amplive_events_total{result="applied"}`). nil
+// means /metrics was not available.
 type promSnapshot map[string]float64
 
 // Metrics the bench reads from the server's /metrics.
 const (
-	metricStoreReads  = "amplive_store_reads_total"
-	metricCacheHits   = "amplive_cache_hits_total"
-	metricCacheMisses = "amplive_cache_misses_total"
-	metricRSS         = "process_resident_memory_bytes"
+	metricStoreReads      = "amplive_store_reads_total"
+	metricCacheHits       = "amplive_cache_hits_total"
+	metricCacheMisses     = "amplive_cache_misses_total"
+	metricRSS             = "process_resident_memory_bytes"
+	metricFallbacks       = "amplive_fallbacks_total"
+	metricEventsApplied   = `amplive_events_total{result="applied"}`
+	metricEventsDuplicate = `amplive_events_total{result="duplicate"}`
 )
 
 // scrapeMetrics GETs base/metrics (with the demo admin key, in case it is
@@ -249,8 +268,9 @@ func scrapeMetrics(ctx context.Context, base string) promSnapshot {
 }
 
 // parsePromText sums the samples of each metric name in a Prometheus text
-// exposition ("name{labels} value [timestamp]"); comments and unparsable
-// lines are skipped.
+// exposition ("name{labels} value [timestamp]") and keeps each labelled
+// sample under "name{labels}" as well; comments and unparsable lines are
+// skipped.
 func parsePromText(r io.Reader) promSnapshot {
 	out := promSnapshot{}
 	sc := bufio.NewScanner(r)
@@ -260,7 +280,7 @@ func parsePromText(r io.Reader) promSnapshot {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		name, rest := line, ""
+		name, rest, labels := line, "", ""
 		if i := strings.IndexAny(line, "{ \t"); i >= 0 {
 			name, rest = line[:i], line[i:]
 		}
@@ -269,7 +289,7 @@ func parsePromText(r io.Reader) promSnapshot {
 			if j < 0 {
 				continue
 			}
-			rest = rest[j+1:]
+			labels, rest = rest[:j+1], rest[j+1:]
 		}
 		f := strings.Fields(rest)
 		if len(f) == 0 {
@@ -280,6 +300,9 @@ func parsePromText(r io.Reader) promSnapshot {
 			continue
 		}
 		out[name] += v
+		if labels != "" {
+			out[name+labels] += v
+		}
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,9 @@ func TestBenchUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"scenario", []string{"--scenario", "g"}, "--scenario"},
+		{"scenario", []string{"--scenario", "h"}, "--scenario"},
+		{"faults remote", []string{"--scenario", "g", "--url", "http://127.0.0.1:8080"}, "--url"},
+		{"fault pause", []string{"--scenario", "g", "--fault-pause", "0s"}, "--fault-pause"},
 		{"rate", []string{"--rate", "fast"}, "--rate"},
 		{"zipf", []string{"--zipf-s", "1"}, "--zipf-s"},
 		{"hot", []string{"--profiles", "10", "--hot", "11"}, "--hot"},
@@ -125,7 +128,7 @@ func TestBenchUsage(t *testing.T) {
 
 func TestBenchParse(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{"all": "abcdef", "f,a": "af", "c": "c", "a, b,a": "ab"} {
+	for in, want := range map[string]string{"all": "abcdef", "f,a": "af", "c": "c", "a, b,a": "ab", "g,d": "dg", "G": "g"} {
 		got, err := parseScenarios(in)
 		if err != nil || strings.Join(got, "") != want {
 			t.Errorf("parseScenarios(%q) = %v, %v; want %s", in, got, err, want)
@@ -145,8 +148,10 @@ func TestBenchParse(t *testing.T) {
 	}
 	prom := "# HELP x\n# TYPE amplive_store_reads_total counter\namplive_store_reads_total 7\n" +
 		"amplive_cache_hits_total{kind=\"profile\"} 3\namplive_cache_hits_total{kind=\"x y\"} 4 1700000000\nprocess_resident_memory_bytes 1.2e+07\n"
+	prom += "amplive_events_total{result=\"applied\"} 5\namplive_events_total{result=\"duplicate\"} 2\n"
 	p := parsePromText(strings.NewReader(prom))
-	for name, want := range map[string]float64{metricStoreReads: 7, metricCacheHits: 7, metricRSS: 1.2e7} {
+	for name, want := range map[string]float64{metricStoreReads: 7, metricCacheHits: 7, metricRSS: 1.2e7,
+		"amplive_events_total": 7, metricEventsApplied: 5, metricEventsDuplicate: 2, `amplive_cache_hits_total{kind="x y"}`: 4} {
 		if got, ok := p.get(name); !ok || got != want {
 			t.Errorf("%s = %v, %v; want %v", name, got, ok, want)
 		}
@@ -154,4 +159,88 @@ func TestBenchParse(t *testing.T) {
 	if _, ok := promSnapshot(nil).get(metricStoreReads); ok {
 		t.Error("a missing /metrics has values")
 	}
+}
+
+// TestBenchStoreFaults runs scenario g for 12 s on 200 recipients: its own
+// `amplive store` child, paused for 2 s at 4 s and killed at 8 s (restarted
+// 1 s later) under email opens and event batches. Every read must be
+// answered 200, /readyz must go unready during each fault and be 200 again
+// after it, and every event must apply once. It never asserts speed (the
+// 2 s between the end of the pause and the kill leave /readyz time to
+// recover even on a busy machine).
+func TestBenchStoreFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts amplive store and serve as child processes and signals the store")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("scenario g is Linux only")
+	}
+	t.Setenv(helperEnv, "1")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	args := []string{"amplive", "bench", "--scenario", "g", "--duration", "12s", "--fault-pause", "2s", "--fault-down", "1s",
+		"--rate", "300", "--profiles", "200", "--batch", "20", "--format", "json"}
+	if err := run(ctx, args, noEnv, nil, &out, &syncWriter{w: &errOut}); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	var rep benchReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+	}
+	if len(rep.Scenarios) != 1 || rep.Scenarios[0].Name != "g" || rep.Scenarios[0].Fault == nil {
+		t.Fatalf("want scenario g with its fault report: %s", out.String())
+	}
+	g := rep.Scenarios[0]
+	f := g.Fault
+	r, z, e := f.Reads, f.Readyz, f.Events
+	if r.Requests == 0 || r.OK != r.Requests || len(r.StatusCodes) != 1 || r.StatusCodes["200"] != r.Requests {
+		t.Errorf("reads: %d requests, %d answered 200, status codes %v: want every one 200", r.Requests, r.OK, r.StatusCodes)
+	}
+	for _, s := range g.Series {
+		if s.Name != seriesEvents && (s.Requests == 0 || len(s.Errors) > 0) {
+			t.Errorf("%s: %d requests, errors %v", s.Name, s.Requests, s.Errors)
+		}
+	}
+	if r.DeadlineMs != 250 || r.MarginMs != 50 || r.WorstMs <= 0 {
+		t.Errorf("reads: deadline %v ms, margin %v ms, worst %v ms", r.DeadlineMs, r.MarginMs, r.WorstMs)
+	}
+	tl := f.Timeline
+	if !(0 < tl.Stopped && tl.Stopped < tl.Continued && tl.Continued <= tl.Killed && tl.Killed < tl.Restarted && tl.Restarted <= tl.Listening) {
+		t.Errorf("fault timeline out of order: %+v", tl)
+	}
+	if tl.Continued-tl.Stopped < 2 || tl.Restarted-tl.Killed < 1 {
+		t.Errorf("paused %.2f s (want 2), down %.2f s (want 1)", tl.Continued-tl.Stopped, tl.Restarted-tl.Killed)
+	}
+	if !z.UnreadyDuringPause || !z.UnreadyWhileDown || z.UnreadyPeriods < 2 || z.UnreadySeconds <= 0 || z.ReadyAfterContS == nil {
+		t.Errorf("/readyz did not go unready during each fault: %+v", z)
+	}
+	if !z.ReadyAtEnd || z.ReadyAfterRestartS == nil || len(z.Transitions) < 4 || z.Transitions[len(z.Transitions)-1].Status != "200" {
+		t.Errorf("/readyz not 200 again after the restart: %+v", z)
+	}
+	if e.Batches == 0 || e.Events != 20*e.Batches || e.Acknowledged+e.Resent != e.Batches || e.Unacked != 0 || e.VerifyFailed != 0 {
+		t.Errorf("events: %+v", e)
+	}
+	if e.Lost == nil || *e.Lost != 0 || e.AppliedTwice == nil || *e.AppliedTwice != 0 {
+		t.Errorf("events lost %v, applied twice %v: %+v", e.Lost, e.AppliedTwice, e)
+	}
+	if e.MetricApplied == nil || int(*e.MetricApplied) != e.Events || e.VerifyApplied == nil || *e.VerifyApplied != 0 ||
+		e.VerifyDuplicate == nil || int(*e.VerifyDuplicate) != e.Events {
+		t.Errorf("events by /metrics: applied %v, then re-sent: applied %v, duplicate %v; want %d, 0, %d",
+			countText(e.MetricApplied), countText(e.VerifyApplied), countText(e.VerifyDuplicate), e.Events, e.Events)
+	}
+	if !strings.Contains(f.Store, "killed and restarted as pid") {
+		t.Errorf("store: %q", f.Store)
+	}
+
+	out.Reset()
+	if err := writeBenchText(&out, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"answered 200 within the store deadline 250 ms + 50 ms", "/readyz every 100ms", "events lost 0, duplicates applied 0", "SIGKILL"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, out.String())
+		}
+	}
+	t.Logf("report:\n%s", out.String())
 }

@@ -62,10 +62,10 @@ func webhookFlags(f *flags) {
 
 // webhookSecrets returns the configured secrets, or the public demo one.
 func webhookSecrets(f *flags, demo bool) (*amp.WebhookSecrets, error) {
-	if demo {
+	spec := *f.values["webhook-secrets"]
+	if demo && spec == "" { // configured secrets win over the demo one
 		return amp.DemoWebhookSecrets(), nil
 	}
-	spec := *f.values["webhook-secrets"]
 	if spec == "" {
 		return nil, nil
 	}

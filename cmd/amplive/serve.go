@@ -59,13 +59,15 @@ func keyFlags(f *flags) {
 	f.str(setting{name: "token-issuer", def: amp.DefaultIssuer, usage: "iss claim of tokens"})
 }
 
-// keyring returns the configured keys, or the public demo key with --demo.
+// keyring returns the configured keys, or with --demo and none configured
+// the public demo key (configured keys win, as flags and variables win over
+// defaults everywhere).
 func keyring(f *flags, demo bool, log *slog.Logger) (*amp.Keyring, error) {
-	if demo {
+	spec := *f.values["signing-keys"]
+	if demo && spec == "" {
 		log.Warn("DEMO MODE: tokens use the public demo signing key (amp.DemoSigningKeys); anyone can mint them. Never use --demo in production.")
 		return amp.DemoKeys(), nil
 	}
-	spec := *f.values["signing-keys"]
 	if spec == "" {
 		return nil, usageError{"AMPLIVE_SIGNING_KEYS (or --signing-keys) is required; use --demo for the public demo key"}
 	}
@@ -151,16 +153,14 @@ func runServe(ctx context.Context, args []string, e env) error {
 		log.Warn("no AMPLIVE_WEBHOOK_SECRETS: POST /v1/events is disabled (503)")
 	}
 	adminKeys := amp.ParseList(*f.values["admin-keys"])
-	if len(adminKeys) == 0 && *demo {
-		adminKeys = []string{demoAdminKey}
-	}
-	if *demo {
-		log.Warn("DEMO MODE: events are accepted with the public webhook secret (amp.DemoWebhookSecret) and profiles are readable with the public admin key " + demoAdminKey + "; keep a --demo server on loopback (the default) and never expose it")
-	}
 	for _, k := range adminKeys {
-		if len(k) < 16 && !*demo {
+		if len(k) < 16 {
 			return usageError{"--admin-keys: each key needs at least 16 characters"}
 		}
+	}
+	if len(adminKeys) == 0 && *demo {
+		adminKeys = []string{demoAdminKey}
+		log.Warn("DEMO MODE: profiles are readable with the public admin key " + demoAdminKey + "; keep a --demo server on loopback (the default) and never expose it")
 	}
 	policy, err := amp.NewCORSPolicy(amp.ParseList(senders), amp.ParseList(*f.values["allowed-client-origins"]))
 	if err != nil {

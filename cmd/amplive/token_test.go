@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/csv"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -136,5 +138,38 @@ func TestTokenSingle(t *testing.T) {
 	}
 	if ttl := c.ExpiresAt.Sub(c.IssuedAt.Time); ttl != 2*time.Hour {
 		t.Errorf("ttl = %v, want 2h", ttl)
+	}
+}
+
+// TestConfiguredKeysWinOverDemo: --demo fills in keys only where none are
+// configured; configured ones are used and checked as without --demo.
+func TestConfiguredKeysWinOverDemo(t *testing.T) {
+	t.Parallel()
+	secret := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	getenv := func(k string) string {
+		if k == "AMPLIVE_SIGNING_KEYS" {
+			return "k9:" + secret
+		}
+		return ""
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"amplive", "token", "--demo", "--sub", "otto-3"}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(strings.TrimSpace(out.String()), ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(header)
+	if !strings.Contains(string(raw), `"kid":"k9"`) {
+		t.Errorf("token header %s: want the configured kid k9, not the demo key", raw)
+	}
+	short := func(k string) string {
+		if k == "AMPLIVE_ADMIN_KEYS" {
+			return "short"
+		}
+		return ""
+	}
+	err := run(context.Background(), []string{"amplive", "serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, short, nil, io.Discard, io.Discard)
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "16 characters") {
+		t.Errorf("a 5-character admin key under --demo: %v, want a usage error", err)
 	}
 }

@@ -169,6 +169,8 @@ type limitPacer struct {
 	max uint64
 }
 
+// Pace is vegeta.Pacer's: the wait before the next hit, or stop once max
+// hits (--max-requests) have been sent.
 func (p limitPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	if hits >= p.max {
 		return 0, true

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -28,13 +29,21 @@ func limitFlags(f *flags) {
 	f.str(setting{name: "idle-timeout", def: idleTimeout.String(), usage: "how long a keep-alive connection may stay idle"})
 	f.str(setting{name: "max-header-bytes", def: strconv.Itoa(defaultMaxHeaderBytes), usage: "largest request line plus headers, bytes (431 above)"})
 	f.str(setting{name: "max-inflight", def: strconv.Itoa(handlers.DefaultMaxInflight), usage: "requests handled at once; past their share admin and events are shed first (503 overloaded), live email reads last"})
+	f.str(setting{name: "memory-limit-mb", def: strconv.Itoa(defaultMemoryLimitMB), usage: "soft memory limit of the Go runtime, MiB: the garbage collector works harder near it (0: none; GOMEMLIMIT, when set, wins)"})
 }
+
+// defaultMemoryLimitMB is the default soft memory limit: the caches (64 MiB
+// of profiles, 32 MiB of answers) and the embedded store's working set fit
+// well below it, and without it the heap may grow to twice its live size
+// before the collector runs (GOGC=100).
+const defaultMemoryLimitMB = 192
 
 // serverLimits are the values of limitFlags.
 type serverLimits struct {
 	readHeader, read, write, idle time.Duration
 	maxHeaderBytes                int
 	maxInflight                   int
+	memoryLimitMB                 int64
 }
 
 // readLimits reads the settings of limitFlags; a bad value is a usageError.
@@ -64,5 +73,20 @@ func readLimits(f *flags) (serverLimits, error) {
 		return l, usageError{fmt.Sprintf("--max-inflight (%s): %d is more than %d", envName("max-inflight"), n, 1<<20)}
 	}
 	l.maxInflight = int(n)
+	mb, err := strconv.ParseInt(*f.values["memory-limit-mb"], 10, 64)
+	if err != nil || mb < 0 || mb > 1<<20 {
+		return l, usageError{fmt.Sprintf("--memory-limit-mb (%s): %q is not a whole number of MiB from 0 to %d", envName("memory-limit-mb"), *f.values["memory-limit-mb"], 1<<20)}
+	}
+	l.memoryLimitMB = mb
 	return l, nil
+}
+
+// applyMemoryLimit sets the runtime's soft memory limit to mb MiB, unless mb
+// is 0 or GOMEMLIMIT is set (the runtime has read that already). It returns
+// the limit in effect, bytes (math.MaxInt64: none).
+func applyMemoryLimit(mb int64, getenv func(string) string) int64 {
+	if mb > 0 && getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(mb << 20)
+	}
+	return debug.SetMemoryLimit(-1)
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -403,6 +404,36 @@ func TestServeLimits(t *testing.T) {
 		var ue usageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.env) {
 			t.Errorf("%s=%s: %v, want a usage error naming it", tc.env, tc.value, err)
+		}
+	}
+}
+
+// TestMemoryLimit: --memory-limit-mb sets the runtime's soft limit unless
+// GOMEMLIMIT is set or it is 0; bad values are usage errors naming it.
+func TestMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	if got := applyMemoryLimit(192, noEnv); got != 192<<20 {
+		t.Errorf("limit %d, want 192 MiB", got)
+	}
+	debug.SetMemoryLimit(before)
+	withGOMEMLIMIT := func(k string) string {
+		if k == "GOMEMLIMIT" {
+			return "1GiB"
+		}
+		return ""
+	}
+	if got := applyMemoryLimit(192, withGOMEMLIMIT); got != before {
+		t.Errorf("GOMEMLIMIT set: limit changed to %d", got)
+	}
+	if got := applyMemoryLimit(0, noEnv); got != before {
+		t.Errorf("0: limit changed to %d", got)
+	}
+	for _, bad := range []string{"-1", "lots", "1.5"} {
+		err := run(context.Background(), []string{"amplive", "serve", "--demo", "--memory-limit-mb", bad, "--data-dir", t.TempDir()}, noEnv, nil, io.Discard, io.Discard)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "memory-limit-mb") {
+			t.Errorf("%q: %v, want a usage error naming the setting", bad, err)
 		}
 	}
 }

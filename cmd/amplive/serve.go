@@ -127,6 +127,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	memLimit := applyMemoryLimit(limits.memoryLimitMB, e.getenv)
 	keys, err := keyring(f, *demo, log)
 	if err != nil {
 		return err
@@ -221,7 +222,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
 	log.Info("ready", "addr", ln.Addr().String(), "startup_ms", time.Since(started).Milliseconds(),
-		"products", st.Catalog().Len(), "demo", *demo)
+		"products", st.Catalog().Len(), "demo", *demo, "memory_limit_mb", memLimit>>20)
 	fmt.Fprintf(e.stdout, "amplive listening on %s\n", url)
 
 	select {

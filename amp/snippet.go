@@ -393,10 +393,10 @@ func checkBaseURL(base string) (string, error) {
 	return strings.TrimSuffix(base, "/"), nil
 }
 
-// IsLoopbackHost reports whether host (no port) is localhost or a loopback
-// IP address.
+// IsLoopbackHost reports whether host (no port) is localhost (any letter
+// case) or a loopback IP address.
 func IsLoopbackHost(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

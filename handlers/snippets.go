@@ -45,8 +45,8 @@ func (s *Server) handleSnippet() gin.HandlerFunc {
 		}
 		opt := amp.SnippetOptions{
 			BaseURL: base, ESP: q.Get("esp"), TokenField: q.Get("token_field"), Campaign: q.Get("campaign"),
-			SKU: q.Get("sku"), Question: q.Get("question"), Options: commaList(q.Get("options")),
-			Category: q.Get("category"), Topics: commaList(q.Get("topics")), MaxItems: maxItems, ShopURL: q.Get("shop_url"),
+			SKU: q.Get("sku"), Question: q.Get("question"), Options: amp.ParseList(q.Get("options")),
+			Category: q.Get("category"), Topics: amp.ParseList(q.Get("topics")), MaxItems: maxItems, ShopURL: q.Get("shop_url"),
 		}
 		sn, err := amp.RenderSnippet(c.Param("block"), opt)
 		if err != nil {
@@ -62,14 +62,3 @@ func (s *Server) handleSnippet() gin.HandlerFunc {
 var queryNames = strings.NewReplacer("--base-url", "base_url", "--token-field", "token_field", "--campaign", "campaign",
 	"--sku", "sku", "--question", "question", "--options", "options", "--category", "category", "--topics", "topics",
 	"--shop-url", "shop_url", "--max-items", "max_items")
-
-// commaList splits a comma-separated query value, dropping empty entries.
-func commaList(v string) []string {
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/amplive/amplive/amp"
 )
 
 // benchBareCommand is the hidden `amplive bench` subcommand that runs the
@@ -323,8 +325,7 @@ func loopbackURL(raw string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", usageError{fmt.Sprintf("--url %q: want a base URL such as http://127.0.0.1:8080", raw)}
 	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+	if !amp.IsLoopbackHost(u.Hostname()) {
 		return "", usageError{fmt.Sprintf("--url %q: the bench only loads loopback servers (localhost, 127.0.0.0/8, ::1)", raw)}
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil

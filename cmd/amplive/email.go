@@ -70,7 +70,7 @@ func runEmail(ctx context.Context, args []string, e env) error {
 			return usageError{err.Error()}
 		}
 	}
-	eo := amp.EmailOptions{SnippetOptions: opt, Blocks: splitComma(*blocks), Title: *title, Footer: *footer, Lang: *lang}
+	eo := amp.EmailOptions{SnippetOptions: opt, Blocks: amp.ParseList(*blocks), Title: *title, Footer: *footer, Lang: *lang}
 	if _, err := amp.RenderEmail(eo); err != nil { // the options, before reading anything
 		return usageError{err.Error()}
 	}

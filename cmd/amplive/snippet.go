@@ -41,19 +41,9 @@ func (s *snippetFlags) build(token string) (amp.SnippetOptions, error) {
 	}
 	return amp.SnippetOptions{
 		BaseURL: *s.baseURL, ESP: *s.esp, TokenField: *s.tokenField, Token: token,
-		Campaign: *s.campaign, SKU: *s.sku, Question: *s.question, Options: splitComma(*s.options),
-		Category: *s.category, Topics: splitComma(*s.topics), MaxItems: *s.maxItems, ShopURL: *s.shopURL,
+		Campaign: *s.campaign, SKU: *s.sku, Question: *s.question, Options: amp.ParseList(*s.options),
+		Category: *s.category, Topics: amp.ParseList(*s.topics), MaxItems: *s.maxItems, ShopURL: *s.shopURL,
 	}, nil
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func runSnippet(_ context.Context, args []string, e env) error {

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/amplive/amplive/amp"
 	"github.com/amplive/amplive/store"
 )
 
@@ -48,7 +49,7 @@ func runStore(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return usageError{fmt.Sprintf("--addr: %q is not host:port", addr)}
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !amp.IsLoopbackHost(host) {
 		log.Warn("the store listens beyond loopback and has no authentication: anyone who reaches " + addr + " can read and change every profile")
 	}
 

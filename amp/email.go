@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -71,7 +70,7 @@ type SizeReport struct {
 
 var (
 	ampDocument = template.Must(template.New("amp.html").Delims(templates.Delims[0], templates.Delims[1]).
-			Funcs(template.FuncMap{"html": template.HTMLEscapeString}).ParseFS(templates.FS, "email/amp.html"))
+			ParseFS(templates.FS, "email/amp.html"))
 	htmlFallback = htmltemplate.Must(htmltemplate.New("fallback.html").Delims(templates.Delims[0], templates.Delims[1]).
 			ParseFS(templates.FS, "email/fallback.html"))
 	textFallback = template.Must(template.New("text.txt").Delims(templates.Delims[0], templates.Delims[1]).
@@ -178,9 +177,9 @@ func fallbackData(opt EmailOptions, esp ESP, lang, title string) fallbackContent
 		ShopURL: opt.ShopURL, ItemsHeading: "Picked for you",
 	}
 	if slices.Contains(opt.Blocks, "countdown") {
-		base, _ := checkBaseURL(opt.BaseURL) // checked by renderBlock
+		base, _ := checkBaseURL(opt.BaseURL) // checked by renderBlock before this runs
 		tok, _ := tokenRef(esp, opt.SnippetOptions)
-		fb.CountdownImage = base + "/v1/countdown/" + url.PathEscape(opt.Campaign) + ".gif?t=" + tok
+		fb.CountdownImage = countdownImageURL(base, opt.Campaign, tok)
 		fb.CountdownImg = htmltemplate.HTML(`<img src="` + fb.CountdownImage + `" width="480" height="120" alt="Time left">`)
 	}
 	for _, it := range opt.Items {

@@ -28,13 +28,19 @@ type Message struct {
 // Check reports an unparsable From or To (RFC 5322) as an error naming the
 // flag.
 func (m Message) Check() error {
-	if _, err := mail.ParseAddress(m.From); err != nil {
-		return fmt.Errorf("--from %q: %w", m.From, err)
+	_, _, err := m.addresses()
+	return err
+}
+
+// addresses parses From and To; the error names the flag.
+func (m Message) addresses() (from, to *mail.Address, err error) {
+	if from, err = mail.ParseAddress(m.From); err != nil {
+		return nil, nil, fmt.Errorf("--from %q: %w", m.From, err)
 	}
-	if _, err := mail.ParseAddress(m.To); err != nil {
-		return fmt.Errorf("--to %q: %w", m.To, err)
+	if to, err = mail.ParseAddress(m.To); err != nil {
+		return nil, nil, fmt.Errorf("--to %q: %w", m.To, err)
 	}
-	return nil
+	return from, to, nil
 }
 
 // WriteEML writes m and e as one RFC 5322 message: multipart/alternative
@@ -46,13 +52,9 @@ func (m Message) Check() error {
 // The boundary and Message-ID derive from the content, so the same input
 // gives the same bytes. Errors: an unparsable From or To, or a write error.
 func WriteEML(w io.Writer, m Message, e Email) error {
-	from, err := mail.ParseAddress(m.From)
+	from, to, err := m.addresses()
 	if err != nil {
-		return fmt.Errorf("--from %q: %w", m.From, err)
-	}
-	to, err := mail.ParseAddress(m.To)
-	if err != nil {
-		return fmt.Errorf("--to %q: %w", m.To, err)
+		return err
 	}
 	sum := sha256.Sum256([]byte(m.From + "\x00" + m.To + "\x00" + m.Subject + "\x00" + e.Text + e.AMP + e.HTML))
 	id := hex.EncodeToString(sum[:12])

@@ -264,7 +264,7 @@ func renderBlock(spec blockSpec, esp ESP, opt SnippetOptions) (string, error) {
 		d.URL += "&limit=" + strconv.Itoa(d.MaxItems)
 	case "countdown":
 		// The token lets the image show a recipient's evergreen deadline.
-		d.ImageURL = base + path + ".gif?t=" + tok
+		d.ImageURL = countdownImageURL(base, opt.Campaign, tok)
 	}
 	var b bytes.Buffer
 	if err := blockTemplates.ExecuteTemplate(&b, spec.name+".html", d); err != nil {
@@ -391,6 +391,12 @@ func checkBaseURL(base string) (string, error) {
 		return "", fmt.Errorf("--base-url %q: want an absolute https URL", base)
 	}
 	return strings.TrimSuffix(base, "/"), nil
+}
+
+// countdownImageURL is the countdown GIF of campaign for the token tok
+// (a merge tag or a JWT), under the checked base URL.
+func countdownImageURL(base, campaign, tok string) string {
+	return base + "/v1/countdown/" + url.PathEscape(campaign) + ".gif?t=" + tok
 }
 
 // IsLoopbackHost reports whether host (no port) is localhost (any letter

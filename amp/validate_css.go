@@ -292,7 +292,7 @@ func cssNewDocSpec(c cssRawDocSpec, lists map[string][]cssRawDecl) *cssDocSpec {
 			if name := first(x.Name); name != "" {
 				ds := &cssDeclSpec{valueCasei: x.ValueCasei}
 				if re := first(x.ValueRegexCasei); re != "" {
-					ds.valueRegex = cssCompile("(?i)^(?:" + re + ")$")
+					ds.valueRegex = ruleRegexp("(?i)^(?:" + re + ")$")
 				}
 				d.decls[name] = ds
 			}
@@ -348,11 +348,11 @@ func cssNewTagSpec(t cssRawTag) *cssTagSpec {
 		ts.mandatoryCdata = &m
 	}
 	if re := first(c.CdataRegex); re != "" {
-		ts.cdataRegex = cssCompile("^(?:" + re + ")$")
+		ts.cdataRegex = ruleRegexp("^(?:" + re + ")$")
 	}
 	ts.whitespaceOnly = first(c.WhitespaceOnly) == "true"
 	for _, d := range c.DisallowedCdataRegex {
-		if re := cssCompile("(?i)" + first(d.Regex)); re != nil {
+		if re := ruleRegexp("(?i)" + first(d.Regex)); re != nil {
 			ts.denylist = append(ts.denylist, cssDenyRule{re: re, message: first(d.ErrorMessage)})
 		}
 	}
@@ -390,16 +390,6 @@ func cssInt(v []string, def int) int {
 		return def
 	}
 	return n
-}
-
-// cssCompile compiles a rule regular expression (RE2 syntax, which Go's
-// regexp shares); nil if it does not compile, which a test rules out.
-func cssCompile(re string) *regexp.Regexp {
-	r, err := regexp.Compile(re)
-	if err != nil {
-		return nil
-	}
-	return r
 }
 
 // cssUsed reports whether a spec with these enabled_by/disabled_by lists
@@ -2061,7 +2051,7 @@ func cssReport(issues []cssIssue, sev, tagName, specURL string) []ValidationErro
 // Stylesheets
 // ---------------------------------------------------------------------------
 
-// cssCheckStylesheet checks the text of <style amp-custom> (tagDesc "style
+// cssMatchStylesheet checks the text of <style amp-custom> (tagDesc "style
 // amp-custom") or of the boilerplate style (tagDesc "head >
 // style[amp4email-boilerplate]") in a document with (strict) or without
 // data-css-strict, and returns the official errors and warnings with their
@@ -2077,12 +2067,8 @@ func cssReport(issues []cssIssue, sev, tagName, specURL string) []ValidationErro
 // disallowed text patterns (<!--, i-amphtml-). Source:
 // validator-internal.cc CdataMatcher::Match and MatchCss;
 // https://amp.dev/documentation/guides-and-tutorials/email/learn/email-spec/amp-email-css
-func cssCheckStylesheet(css string, line, col int, strict bool, tagDesc string) []ValidationError {
-	errs, _ := cssMatchStylesheet(css, line, col, strict, tagDesc)
-	return errs
-}
-
-// cssMatchStylesheet is cssCheckStylesheet that also returns the bytes the
+//
+// It also returns the bytes the
 // stylesheet adds to the document's CSS total: its length (less non-data
 // URL bytes if the doc spec excludes them) when the tag counts toward the
 // total (doc_css_bytes) and is within its own limit, else 0.
@@ -2228,7 +2214,7 @@ func cssCheckRulesAndProperties(rules []*cssRuleNode, tag *cssTagSpec, doc *cssD
 // Inline styles
 // ---------------------------------------------------------------------------
 
-// cssCheckInlineStyle checks one style="…" attribute value (unescaped) of
+// cssMatchInlineStyle checks one style="…" attribute value (unescaped) of
 // an element named tagName (lower case, the name messages use) whose start
 // tag begins at line (1-based) and col (0-based, in characters), in a
 // document with (strict) or without data-css-strict. Every error is
@@ -2239,12 +2225,8 @@ func cssCheckRulesAndProperties(rules []*cssRuleNode, tag *cssTagSpec, doc *cssD
 // value allow-list (strict), i-amphtml- property names, !important, and
 // url() protocols. Source: validator-internal.cc ValidateAttrCss;
 // https://amp.dev/documentation/guides-and-tutorials/develop/style_and_layout/style_pages/
-func cssCheckInlineStyle(style, tagName string, line, col int, strict bool) []ValidationError {
-	errs, _ := cssMatchInlineStyle(style, tagName, line, col, strict)
-	return errs
-}
-
-// cssMatchInlineStyle is cssCheckInlineStyle that also returns the bytes
+//
+// It also returns the bytes
 // the style adds to the document's CSS total: its length, less non-data
 // URL bytes if the doc spec excludes them.
 func cssMatchInlineStyle(style, tagName string, line, col int, strict bool) ([]ValidationError, int) {
@@ -2318,29 +2300,13 @@ func cssMatchInlineStyle(style, tagName string, line, col int, strict bool) ([]V
 
 // cssBytes is a document's CSS byte tally for the combined limit
 // (max_bytes of the document CSS spec, 75,000 for AMP4EMAIL): the bytes of
-// <style amp-custom> (cssStylesheetBytes) plus those of every style
-// attribute (cssInlineStyleBytes), as the official Context adds them up.
-// The per-stylesheet and per-inline-style limits are reported by
-// cssCheckStylesheet and cssCheckInlineStyle.
+// <style amp-custom> plus those of every style attribute (the counts
+// cssMatchStylesheet and cssMatchInlineStyle return), as the official
+// Context adds them up. The per-stylesheet and per-inline-style limits are
+// reported by those two.
 type cssBytes struct {
 	Stylesheet int // bytes of <style amp-custom>
 	Inline     int // sum over the document's style attributes
-}
-
-// cssStylesheetBytes is what the text of <style amp-custom> adds to
-// cssBytes.Stylesheet: its length in bytes (URLs included for AMP4EMAIL),
-// or 0 when it exceeds its own 75,000-byte limit (the official validator
-// stops counting it then) or is empty.
-func cssStylesheetBytes(css string, strict bool) int {
-	_, n := cssMatchStylesheet(css, 1, 0, strict, "style amp-custom")
-	return n
-}
-
-// cssInlineStyleBytes is what one style attribute value adds to
-// cssBytes.Inline: its length in bytes (URLs included for AMP4EMAIL).
-func cssInlineStyleBytes(style string, strict bool) int {
-	_, n := cssMatchInlineStyle(style, "", 1, 0, strict)
-	return n
 }
 
 // sizeErrors returns STYLESHEET_AND_INLINE_STYLE_TOO_LONG if the total

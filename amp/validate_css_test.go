@@ -236,7 +236,7 @@ func TestCSSRuleData(t *testing.T) {
 	}
 	for _, l := range raw.DeclarationList {
 		for _, d := range l.Declaration {
-			if re := first(d.ValueRegexCasei); re != "" && cssCompile("(?i)^(?:"+re+")$") == nil {
+			if re := first(d.ValueRegexCasei); re != "" && ruleRegexp("(?i)^(?:"+re+")$") == nil {
 				t.Errorf("%s %s: value_regex_casei does not compile: %s", first(l.Name), first(d.Name), re)
 			}
 		}
@@ -508,4 +508,57 @@ func TestCSSTokenize(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cssCheckStylesheet is cssMatchStylesheet without the byte count (tests). It checks the text of <style amp-custom> (tagDesc "style
+// amp-custom") or of the boilerplate style (tagDesc "head >
+// style[amp4email-boilerplate]") in a document with (strict) or without
+// data-css-strict, and returns the official errors and warnings with their
+// positions in the document. line (1-based) and col (0-based, in
+// characters) are where the <style> start tag begins: the official
+// validator counts the stylesheet's positions from there and reports
+// whole-stylesheet errors (the text contains …, too long, mandatory text)
+// at that position. An empty css returns nil: the official validator only
+// checks an element that has text. Checks, in the official order: CSS
+// syntax, media queries and (strict) selectors, !important, url()
+// protocols (https only for email images), at-rules, the property and
+// value allow-list (strict), the per-stylesheet byte limit, and the
+// disallowed text patterns (<!--, i-amphtml-). Source:
+// validator-internal.cc CdataMatcher::Match and MatchCss;
+// https://amp.dev/documentation/guides-and-tutorials/email/learn/email-spec/amp-email-css
+func cssCheckStylesheet(css string, line, col int, strict bool, tagDesc string) []ValidationError {
+	errs, _ := cssMatchStylesheet(css, line, col, strict, tagDesc)
+	return errs
+}
+
+// cssCheckInlineStyle is cssMatchInlineStyle without the byte count (tests). It checks one style="…" attribute value (unescaped) of
+// an element named tagName (lower case, the name messages use) whose start
+// tag begins at line (1-based) and col (0-based, in characters), in a
+// document with (strict) or without data-css-strict. Every error is
+// reported at the tag's position (syntax errors at the tag's position
+// shifted by their offset in the value, as the official validator does).
+// Checks: CSS syntax (stopping there if it fails), the 1,000-byte
+// per-style limit (a warning without data-css-strict), the property and
+// value allow-list (strict), i-amphtml- property names, !important, and
+// url() protocols. Source: validator-internal.cc ValidateAttrCss;
+// https://amp.dev/documentation/guides-and-tutorials/develop/style_and_layout/style_pages/
+func cssCheckInlineStyle(style, tagName string, line, col int, strict bool) []ValidationError {
+	errs, _ := cssMatchInlineStyle(style, tagName, line, col, strict)
+	return errs
+}
+
+// cssStylesheetBytes is what the text of <style amp-custom> adds to
+// cssBytes.Stylesheet: its length in bytes (URLs included for AMP4EMAIL),
+// or 0 when it exceeds its own 75,000-byte limit (the official validator
+// stops counting it then) or is empty.
+func cssStylesheetBytes(css string, strict bool) int {
+	_, n := cssMatchStylesheet(css, 1, 0, strict, "style amp-custom")
+	return n
+}
+
+// cssInlineStyleBytes is what one style attribute value adds to
+// cssBytes.Inline: its length in bytes (URLs included for AMP4EMAIL).
+func cssInlineStyleBytes(style string, strict bool) int {
+	_, n := cssMatchInlineStyle(style, "", 1, 0, strict)
+	return n
 }

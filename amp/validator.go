@@ -3,7 +3,6 @@ package amp
 import (
 	"bytes"
 	"cmp"
-	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -55,6 +54,7 @@ type vElem struct {
 	spec         *tagSpec // the spec it was validated against (best match)
 	passed       bool     // … and passed
 	dups         []string // attribute names written more than once
+	inlineBytes  int      // what its style attribute adds to the CSS total
 	children     int
 	text         strings.Builder // cdata of script and style
 }
@@ -164,10 +164,7 @@ func (v *validation) run() {
 		start := offset
 		offset += len(raw)
 		switch tt {
-		case html.ErrorToken:
-			if z.Err() != io.EOF {
-				return
-			}
+		case html.ErrorToken: // the end of the document (io.EOF); the tokenizer reads from memory
 			return
 		case html.DoctypeToken:
 			v.doctype(z.Token(), start)

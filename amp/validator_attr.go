@@ -5,10 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
-
-func decodeRune(b []byte) (rune, int) { return utf8.DecodeRune(b) }
 
 // attributes validates el's attributes against ts: each one known and its
 // value allowed (the official order: values first, then the denylist), then
@@ -40,8 +37,9 @@ func (v *validation) attributes(ts *tagSpec, el *vElem) []ValidationError {
 			continue
 		}
 		if as.css {
-			v.css.Inline += cssInlineStyleBytes(a.Val, v.css.strict)
-			errs = append(errs, cssCheckInlineStyle(a.Val, tag, el.line, el.col, v.css.strict)...)
+			cssErrs, n := cssMatchInlineStyle(a.Val, tag, el.line, el.col, v.css.strict)
+			el.inlineBytes = n // counted once by open(), not per spec tried
+			errs = append(errs, cssErrs...)
 		}
 		if inTemplate && templateSyntax.MatchString(a.Val) {
 			if strings.Contains(a.Val, "{{>") {

@@ -120,3 +120,17 @@ func TestValidateNeverPanics(t *testing.T) {
 		_ = fmt.Sprint(r.Errors)
 	}
 }
+
+// TestCSSBytesCountedOnce: an inline style counts once toward the CSS total
+// however many tag specs the tag was tried against, and the boilerplate
+// style, whose spec says doc_css_bytes false, counts nothing.
+func TestCSSBytesCountedOnce(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`<section style="color:red">x</section>`, `<section bogus style="color:red">x</section>`} {
+		v := newValidation([]byte(emailDoc("", body)))
+		v.run()
+		if v.css.Inline != len("color:red") || v.css.Stylesheet != 0 {
+			t.Errorf("%s: inline %d, stylesheet %d; want %d and 0", body, v.css.Inline, v.css.Stylesheet, len("color:red"))
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // tagSpec is one AMP4EMAIL tag spec of the official rules, resolved: its
@@ -220,10 +221,23 @@ func (ts *tagSpec) attr(name string, conds map[string]bool) *attrSpec {
 // ruleRegexp compiles a regular expression of the rule data. The rules are
 // written for JavaScript; the few Go's RE2 cannot compile (back-references,
 // look-arounds) are skipped, which makes the validator more lenient there.
+// The rule data repeats its patterns (every tag carries the global
+// attributes): each distinct one is compiled once.
 func ruleRegexp(re string) *regexp.Regexp {
+	compiledMu.Lock()
+	defer compiledMu.Unlock()
+	if r, ok := compiledRules[re]; ok {
+		return r
+	}
 	r, err := regexp.Compile(re)
 	if err != nil {
-		return nil
+		r = nil
 	}
+	compiledRules[re] = r
 	return r
 }
+
+var (
+	compiledMu    sync.Mutex
+	compiledRules = map[string]*regexp.Regexp{}
+)

@@ -43,7 +43,8 @@ func (v *validation) open(el *vElem) {
 		}
 	}
 	el.spec = bestSpec
-	v.attempted[bestSpec] = true // present, if faulty: not also "missing"
+	v.css.Inline += el.inlineBytes // once, whichever specs were tried
+	v.attempted[bestSpec] = true   // present, if faulty: not also "missing"
 	v.errs = append(v.errs, best...)
 	for _, ext := range bestSpec.requiresExtension {
 		if !v.extLoaded[ext] {
@@ -269,8 +270,9 @@ func (v *validation) close(el *vElem) {
 		// Stylesheets, the boilerplate included, are validate_css.go's: their
 		// text, denylist, CSS and sizes, at the style tag's position.
 		if text != "" {
-			v.css.Stylesheet += cssStylesheetBytes(text, v.css.strict)
-			v.errs = append(v.errs, cssCheckStylesheet(text, el.line, el.col, v.css.strict, ts.name())...)
+			errs, n := cssMatchStylesheet(text, el.line, el.col, v.css.strict, ts.name())
+			v.css.Stylesheet += n // by the tag's own spec: the boilerplate counts nothing
+			v.errs = append(v.errs, errs...)
 		}
 		return
 	}

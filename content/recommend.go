@@ -67,8 +67,11 @@ func Recommend(p *Profile, cat *Catalog, now time.Time, limit int) []Recommendat
 	if limit <= 0 {
 		limit = DefaultRecommendations
 	}
-	limit = min(limit, MaxRecommendations)
-	sig := newSignals(p, cat, now)
+	return newSignals(p, cat, now).recommend(cat, min(limit, MaxRecommendations))
+}
+
+// recommend is Recommend's ranking from signals already worked out.
+func (sig signals) recommend(cat *Catalog, limit int) []Recommendation {
 	cands := candidates(cat, sig.aff, sig.viewed, sig.excluded, limit)
 	return pickVaried(sig.rank(cat, cands), limit)
 }
@@ -96,7 +99,7 @@ func RecommendPage(p *Profile, cat *Catalog, now time.Time, category string, pag
 		}
 		pool = cat.CategoryBestsellers(name)
 	} else {
-		ranked = Recommend(p, cat, now, size)
+		ranked = sig.recommend(cat, min(size, MaxRecommendations)) // = Recommend(p, cat, now, size)
 	}
 	shown := make(map[string]bool, len(ranked))
 	for _, r := range ranked {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 
 	"github.com/amplive/amplive/amp"
@@ -77,12 +76,7 @@ func runLint(ctx context.Context, args []string, e env) error {
 // lintFile lints one document and prints its report to e.stdout; it
 // returns the number of warnings.
 func lintFile(ctx context.Context, name string, opt amp.LintOptions, e env) (int, error) {
-	in, _, closeIn, err := openInput(name, e)
-	if err != nil {
-		return 0, err
-	}
-	doc, err := io.ReadAll(in)
-	closeIn()
+	doc, err := readAll(name, e)
 	if err != nil {
 		return 0, err
 	}
@@ -102,10 +96,10 @@ func lintFile(ctx context.Context, name string, opt amp.LintOptions, e env) (int
 	}
 	fmt.Fprintf(e.stdout, "%s: %s, %d %s\n", name, verdict, len(ws), noun)
 	for _, ve := range r.Errors {
-		fmt.Fprintf(e.stdout, "%s:%s\n", name, ve)
+		fmt.Fprintf(e.stdout, "%s:%s\n", name, terminalSafe(ve.String()))
 	}
 	for _, w := range ws {
-		fmt.Fprintf(e.stdout, "%s:%s\n", name, w)
+		fmt.Fprintf(e.stdout, "%s:%s\n", name, terminalSafe(w.String()))
 	}
 	if !r.Pass {
 		return len(ws) + 1, nil // a failing document counts as a finding (exit 1)

@@ -37,12 +37,7 @@ func runPreview(ctx context.Context, args []string, e env) error {
 	case *sender == "" || *out == "":
 		return usageError{"--sender and --out must not be empty"}
 	}
-	in, _, closeIn, err := openInput(file, e)
-	if err != nil {
-		return err
-	}
-	doc, err := io.ReadAll(in)
-	closeIn()
+	doc, err := readAll(file, e)
 	if err != nil {
 		return err
 	}
@@ -65,9 +60,9 @@ func printPreview(w io.Writer, p amp.Preview, out string) error {
 	}
 	bad := 0
 	for _, b := range p.Blocks {
-		fmt.Fprintln(w, b)
+		fmt.Fprintln(w, terminalSafe(b.String()))
 		for _, pr := range b.Problems {
-			fmt.Fprintln(w, "    "+pr)
+			fmt.Fprintln(w, "    "+terminalSafe(pr))
 		}
 		if len(b.Problems) > 0 {
 			bad++

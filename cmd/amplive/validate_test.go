@@ -62,3 +62,20 @@ func TestRunValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestReportsEscapeControlCharacters: text from a document (an ESC and a BEL
+// in a tag name) reaches the terminal escaped from validate and lint.
+func TestReportsEscapeControlCharacters(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "ctl.html")
+	if err := os.WriteFile(file, []byte("<x\x1b]0;PWNED\x07>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"validate", "lint"} {
+		var out bytes.Buffer
+		_ = run(context.Background(), []string{"amplive", cmd, file}, noEnv, nil, &out, io.Discard)
+		if strings.ContainsAny(out.String(), "\x1b\x07") || !strings.Contains(out.String(), `\x1b`) {
+			t.Errorf("%s printed %q", cmd, out.String())
+		}
+	}
+}

@@ -82,13 +82,9 @@ func (s *Server) actionForm() gin.HandlerFunc {
 	}
 }
 
-// formValue is the first value of a form field, trimmed.
+// formValue is the first value of a form field, trimmed. Multipart values
+// are in PostForm too (http.Request.ParseMultipartForm copies them).
 func formValue(c *gin.Context, name string) string {
-	if c.Request.MultipartForm != nil {
-		if v := c.Request.MultipartForm.Value[name]; len(v) > 0 {
-			return strings.TrimSpace(v[0])
-		}
-	}
 	return strings.TrimSpace(c.Request.PostForm.Get(name))
 }
 

@@ -78,12 +78,9 @@ func (s *Server) handlePreferences() gin.HandlerFunc {
 			failActionField(c, http.StatusUnprocessableEntity, CodeInvalidField, "topics", "choose at least one topic or a frequency")
 			return
 		}
-		known := map[string]bool{}
-		for _, p := range s.store.Catalog().Bestsellers() {
-			known[strings.ToLower(p.Category)] = true
-		}
+		cat := s.store.Catalog()
 		for _, t := range topics {
-			if !known[t] {
+			if _, ok := cat.Category(t); !ok || t != strings.ToLower(t) { // topics are categories in lower case
 				failActionField(c, http.StatusUnprocessableEntity, CodeInvalidField, "topics", "unknown topic "+strconv.Quote(t))
 				return
 			}
@@ -127,14 +124,8 @@ func splitList(s string) []string {
 
 // formValues are all values of a repeated form field, trimmed, empties dropped.
 func formValues(c *gin.Context, name string) []string {
-	var vs []string
-	if c.Request.MultipartForm != nil {
-		vs = c.Request.MultipartForm.Value[name]
-	} else {
-		vs = c.Request.PostForm[name]
-	}
 	var out []string
-	for _, v := range vs {
+	for _, v := range c.Request.PostForm[name] {
 		if v = strings.TrimSpace(v); v != "" {
 			out = append(out, v)
 		}

@@ -132,7 +132,6 @@ func (s *Server) shed() gin.HandlerFunc {
 func (s *Server) overloaded(c *gin.Context, class shedClass) {
 	const msg = "the server is overloaded; retry in a few seconds"
 	c.Header("Retry-After", shedRetryAfter)
-	c.Header("Cache-Control", "private, no-store")
 	if class == classBulk {
 		fail(c, http.StatusServiceUnavailable, CodeOverloaded, msg)
 		return

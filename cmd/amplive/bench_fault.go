@@ -32,9 +32,6 @@ import (
 // behaviour with a lighter load; this measures it under the bench's.
 
 const (
-	// benchStoreDeadline is serve's default AMPLIVE_STORE_DEADLINE: a
-	// profile read that waits longer for the store gets the fallback answer.
-	benchStoreDeadline = 250 * time.Millisecond
 	// benchFaultMargin is added to the deadline to judge a read "in time": a
 	// fallback answer first waits the deadline out, then is rendered and
 	// sent, and the load generator shares the machine's CPUs.
@@ -230,7 +227,7 @@ func (b *bench) startFaultEnv(ctx context.Context) (*faultEnv, error) {
 // storeDeadline is the started server's store deadline: serve's default,
 // or a --store-deadline given with --serve-arg.
 func (b *bench) storeDeadline() time.Duration {
-	d := benchStoreDeadline
+	d := store.DefaultDeadline // serve's AMPLIVE_STORE_DEADLINE unless a --serve-arg sets it
 	args := b.cfg.serveArgs
 	for i := 0; i < len(args); i++ {
 		name, val, ok := strings.Cut(strings.TrimLeft(args[i], "-"), "=")

@@ -30,7 +30,7 @@ const benchBareCommand = "__bare"
 
 // Lines a bench child prints on stdout once it listens.
 const (
-	serveListeningPrefix = "amplive listening on " // runServe
+	serveListeningPrefix = "amplive listening on " // runServe prints it before the URL
 	bareListeningPrefix  = "amplive bare handler listening on "
 )
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -89,7 +90,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	f.str(setting{name: "profile-ttl", def: store.DefaultProfileTTL.String(), usage: "how long a profile read is cached"})
 	f.str(setting{name: "store-deadline", def: store.DefaultDeadline.String(), usage: "deadline of each store read; past it the last good value is served"})
 	f.str(setting{name: "refresh-every", def: store.DefaultRefreshEvery.String(), usage: "period of the background catalog and campaign reload"})
-	f.str(setting{name: "cache-mb", def: "64", usage: "profile cache budget in MiB"})
+	f.str(setting{name: "cache-mb", def: strconv.Itoa(store.DefaultCacheBytes >> 20), usage: "profile cache budget in MiB"})
 	f.str(setting{name: "shutdown-timeout", def: "10s", usage: "how long in-flight requests may finish on SIGINT/SIGTERM"})
 	f.str(setting{name: "admin-keys", usage: "admin API keys (Authorization: Bearer), comma-separated (--demo: " + demoAdminKey + ")", secret: true})
 	pprof := f.boolean(setting{name: "pprof", usage: "serve Go's profiler at /debug/pprof/, admin key required"})
@@ -223,7 +224,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	url := "http://" + ln.Addr().String()
 	log.Info("ready", "addr", ln.Addr().String(), "startup_ms", time.Since(started).Milliseconds(),
 		"products", st.Catalog().Len(), "demo", *demo, "memory_limit_mb", memLimit>>20)
-	fmt.Fprintf(e.stdout, "amplive listening on %s\n", url)
+	fmt.Fprintf(e.stdout, "%s%s\n", serveListeningPrefix, url)
 
 	select {
 	case err := <-served:

@@ -343,6 +343,12 @@ func fetchList(ctx context.Context, client *http.Client, src, sender string, tim
 	req.Header.Set("AMP-Email-Sender", sender)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "amplive-preview")
+	return doRequest(client, req)
+}
+
+// doRequest sends req and reads its answer, at most maxAnswerBytes (more is
+// an error, with what was read), timing it from send to the last byte.
+func doRequest(client *http.Client, req *http.Request) (answer, error) {
 	start := time.Now()
 	res, err := client.Do(req)
 	if err != nil {
@@ -496,8 +502,12 @@ func jsonKind(v any) string {
 		return "a string"
 	case bool:
 		return "a boolean"
-	case jsNumber:
+	case jsNumber, float64:
 		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
 }

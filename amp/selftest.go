@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -325,21 +324,7 @@ func selftestFetch(ctx context.Context, client *http.Client, s selftestSpec) (an
 	if s.method == http.MethodGet {
 		req.Header.Set("Accept", "application/json")
 	}
-	start := time.Now()
-	res, err := client.Do(req)
-	if err != nil {
-		return answer{dur: time.Since(start)}, err
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxAnswerBytes+1))
-	a := answer{status: res.StatusCode, header: res.Header, body: body, dur: time.Since(start)}
-	if err != nil {
-		return a, err
-	}
-	if len(body) > maxAnswerBytes {
-		return a, fmt.Errorf("answer larger than %d MiB", maxAnswerBytes>>20)
-	}
-	return a, nil
+	return doRequest(client, req)
 }
 
 // selftestWant2xx records a non-2xx status as a problem, with the server's
@@ -509,7 +494,7 @@ func selftestJSON(f *selftestFindings, a answer) {
 			f.warn(`"items" is an object, not an array: the amp-list needs single-item`)
 		default:
 			if ok {
-				f.problem(`wrong JSON shape: "items" is %s, not an array`, selftestKind(items))
+				f.problem(`wrong JSON shape: "items" is %s, not an array`, jsonKind(items))
 			} else {
 				f.warn(`no top-level "items": fine only if the amp-list sets items= (and single-item) to match`)
 			}
@@ -517,26 +502,10 @@ func selftestJSON(f *selftestFindings, a answer) {
 	case []any:
 		f.warn(`the body is a top-level array: the amp-list needs items="."`)
 	default:
-		f.problem("wrong JSON shape: the body is %s; amp-list needs an object such as {\"items\":[…]}", selftestKind(v))
+		f.problem("wrong JSON shape: the body is %s; amp-list needs an object such as {\"items\":[…]}", jsonKind(v))
 	}
 }
 
-// selftestKind names the JSON type of a value decoded into any.
-func selftestKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case float64:
-		return "a number"
-	case []any:
-		return "an array"
-	}
-	return "an object"
-}
 
 // selftestStart quotes the first bytes of body, for messages.
 func selftestStart(body []byte) string {

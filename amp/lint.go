@@ -278,10 +278,10 @@ func (s *lintScanner) start(t html.Token, off int) {
 	}
 	if n := len(s.stack); n > 0 && s.stack[n-1].list != nil {
 		parent := s.stack[n-1].list
-		if _, ok := lintAttr(t, "fallback"); ok {
+		if _, ok := attrOf(t.Attr, "fallback"); ok {
 			parent.fallback = true
 		}
-		if _, ok := lintAttr(t, "placeholder"); ok {
+		if _, ok := attrOf(t.Attr, "placeholder"); ok {
 			parent.placeholder = true
 		}
 	}
@@ -293,12 +293,12 @@ func (s *lintScanner) start(t html.Token, off int) {
 			s.overLists = off
 		}
 		el.list = &lintList{off: off}
-		if h, ok := lintAttr(t, "heights"); ok {
+		if h, ok := attrOf(t.Attr, "heights"); ok {
 			s.warn(off, LintListHeights, "amp-list has heights=%q: Gmail ignores heights and sizes the list from width and height, "+
 				"although the AMP playground honours it (ampproject/amphtml#40251), so the list gets another height in Gmail "+
 				"than in your tests; give it layout=\"fixed-height\" and a height that fits every answer", h)
 		}
-		if src, ok := lintAttr(t, "src"); ok && s.inTemplate == 0 {
+		if src, ok := attrOf(t.Attr, "src"); ok && s.inTemplate == 0 {
 			el.list.src = strings.TrimSpace(src)
 			if !s.checkURL(off, "amp-list src", el.list.src, true) {
 				s.fetchable = append(s.fetchable, el.list)
@@ -309,11 +309,11 @@ func (s *lintScanner) start(t html.Token, off int) {
 		if s.forms == LintMaxForms+1 {
 			s.overForms = off
 		}
-		if a, ok := lintAttr(t, "action-xhr"); ok && s.inTemplate == 0 {
+		if a, ok := attrOf(t.Attr, "action-xhr"); ok && s.inTemplate == 0 {
 			s.checkURL(off, "form action-xhr", strings.TrimSpace(a), true)
 		}
 	default:
-		if src, ok := lintAttr(t, "src"); ok && s.inTemplate == 0 {
+		if src, ok := attrOf(t.Attr, "src"); ok && s.inTemplate == 0 {
 			s.checkURL(off, name+" src", strings.TrimSpace(src), false)
 		}
 	}
@@ -619,16 +619,6 @@ func (s *lintScanner) result(doc []byte) []LintWarning {
 		out[i] = LintWarning{Code: f.code, Line: line, Col: col, Message: f.text}
 	}
 	return out
-}
-
-// lintAttr returns t's attribute key and whether t has it.
-func lintAttr(t html.Token, key string) (string, bool) {
-	for _, a := range t.Attr {
-		if a.Namespace == "" && a.Key == key {
-			return a.Val, true
-		}
-	}
-	return "", false
 }
 
 // lintShorten cuts s to n characters and "…".

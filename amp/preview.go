@@ -549,8 +549,12 @@ func attr(n *html.Node, key string) string {
 }
 
 // attrOK returns n's attribute key and whether n has it.
-func attrOK(n *html.Node, key string) (string, bool) {
-	for _, a := range n.Attr {
+func attrOK(n *html.Node, key string) (string, bool) { return attrOf(n.Attr, key) }
+
+// attrOf finds the attribute key (no namespace) in attrs: its value and
+// whether it is there. Every attribute lookup of the package goes through it.
+func attrOf(attrs []html.Attribute, key string) (string, bool) {
+	for _, a := range attrs {
 		if a.Namespace == "" && a.Key == key {
 			return a.Val, true
 		}

@@ -506,7 +506,6 @@ func selftestJSON(f *selftestFindings, a answer) {
 	}
 }
 
-
 // selftestStart quotes the first bytes of body, for messages.
 func selftestStart(body []byte) string {
 	if len(body) == 0 {

@@ -325,19 +325,11 @@ func isTemplate(el *vElem) bool {
 }
 
 func attrValue(attrs []html.Attribute, name string) string {
-	for _, a := range attrs {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
+	v, _ := attrOf(attrs, name)
+	return v
 }
 
 func hasAttrKey(attrs []html.Attribute, name string) bool {
-	for _, a := range attrs {
-		if a.Key == name {
-			return true
-		}
-	}
-	return false
+	_, ok := attrOf(attrs, name)
+	return ok
 }

@@ -49,11 +49,11 @@ func (v *validation) layout(ts *tagSpec, el *vElem) []ValidationError {
 	add := func(code string, params ...string) {
 		errs = append(errs, newError(el.line, el.col, code, url, params...))
 	}
-	layoutAttr, hasLayout := attrLookup(el, "layout")
-	widthAttr, hasWidth := attrLookup(el, "width")
-	heightAttr, hasHeight := attrLookup(el, "height")
-	_, hasSizes := attrLookup(el, "sizes")
-	_, hasHeights := attrLookup(el, "heights")
+	layoutAttr, hasLayout := attrOf(el.attrs, "layout")
+	widthAttr, hasWidth := attrOf(el.attrs, "width")
+	heightAttr, hasHeight := attrOf(el.attrs, "height")
+	_, hasSizes := attrOf(el.attrs, "sizes")
+	_, hasHeights := attrOf(el.attrs, "heights")
 	layout := ""
 	if hasLayout {
 		layout = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(layoutAttr), "-", "_"))
@@ -123,13 +123,4 @@ func (v *validation) layout(ts *tagSpec, el *vElem) []ValidationError {
 		add(code, "heights", tag, layoutName(layout))
 	}
 	return errs
-}
-
-func attrLookup(el *vElem, name string) (string, bool) {
-	for _, a := range el.attrs {
-		if a.Key == name {
-			return a.Val, true
-		}
-	}
-	return "", false
 }

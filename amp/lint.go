@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -606,16 +605,10 @@ func (s *lintScanner) result(doc []byte) []LintWarning {
 		return nil
 	}
 	slices.SortStableFunc(s.warns, func(a, b lintFinding) int { return a.off - b.off })
-	lineStarts := []int{0}
-	for i, c := range doc {
-		if c == '\n' {
-			lineStarts = append(lineStarts, i+1)
-		}
-	}
+	lines := newLineIndex(doc)
 	out := make([]LintWarning, len(s.warns))
 	for i, f := range s.warns {
-		line := sort.Search(len(lineStarts), func(i int) bool { return lineStarts[i] > f.off }) // ≥ 1
-		col := utf8.RuneCount(doc[lineStarts[line-1]:f.off])
+		line, col := lines.pos(f.off)
 		out[i] = LintWarning{Code: f.code, Line: line, Col: col, Message: f.text}
 	}
 	return out

@@ -63,8 +63,7 @@ type vElem struct {
 type validation struct {
 	doc         []byte
 	rules       *rules
-	lineStarts  []int
-	lastPos     position
+	lines       *lineIndex
 	conds       map[string]bool // attributes of <html>: "amp4email", "data-css-strict", …
 	stack       []*vElem
 	openCount   map[string]int // open elements by tag name and by matched spec name
@@ -94,35 +93,50 @@ func newValidation(doc []byte) *validation {
 		seenSpecs: map[*tagSpec]bool{}, attempted: map[*tagSpec]bool{}, satisfied: map[string]bool{},
 		extLoaded: map[string]bool{}, extUsed: map[string]bool{}, extSpecs: map[string]*tagSpec{},
 	}
-	v.lineStarts = []int{0}
-	for i, b := range doc {
-		if b == '\n' {
-			v.lineStarts = append(v.lineStarts, i+1)
-		}
-	}
+	v.lines = newLineIndex(doc)
 	return v
 }
 
-// pos is the 1-based line and 0-based column (in characters) of offset.
-// Offsets mostly grow as the tokenizer advances, so the column counts on
-// from the last position asked for on the same line: linear in the
-// document, not quadratic on long lines.
-func (v *validation) pos(offset int) (int, int) {
-	i, found := slices.BinarySearch(v.lineStarts, offset)
+func (v *validation) pos(offset int) (int, int) { return v.lines.pos(offset) }
+
+// lineIndex turns byte offsets of a document into the positions the
+// validator and the linter report: 1-based lines, 0-based columns in
+// characters.
+type lineIndex struct {
+	doc    []byte
+	starts []int    // offset of each line's first byte
+	last   position // the last answer, to count on from
+}
+
+// position is a memo of lineIndex.pos.
+type position struct{ offset, line, col int }
+
+func newLineIndex(doc []byte) *lineIndex {
+	l := &lineIndex{doc: doc, starts: []int{0}}
+	for i, b := range doc {
+		if b == '\n' {
+			l.starts = append(l.starts, i+1)
+		}
+	}
+	return l
+}
+
+// pos is the line and column of offset. Offsets mostly grow as a tokenizer
+// advances, so the column counts on from the last position asked for on the
+// same line: linear in the document, not quadratic on long lines.
+func (l *lineIndex) pos(offset int) (int, int) {
+	i, found := slices.BinarySearch(l.starts, offset)
 	if !found {
 		i--
 	}
-	from, col := v.lineStarts[i], 0
-	if p := v.lastPos; p.line == i+1 && p.offset <= offset {
+	from, col := l.starts[i], 0
+	if p := l.last; p.line == i+1 && p.offset <= offset {
 		from, col = p.offset, p.col
 	}
-	col += utf8.RuneCount(v.doc[from:offset])
-	v.lastPos = position{offset: offset, line: i + 1, col: col}
+	col += utf8.RuneCount(l.doc[from:offset])
+	l.last = position{offset: offset, line: i + 1, col: col}
 	return i + 1, col
 }
-
-// position is a memo of pos.
-type position struct{ offset, line, col int }
 
 // report records an error of code at line/col; severity follows the code.
 func (v *validation) report(line, col int, code, specURL string, params ...string) {

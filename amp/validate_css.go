@@ -24,13 +24,11 @@ package amp
 //     not the actual starting point", amphtml#27507).
 
 import (
-	"encoding/json"
 	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // cssAttrName is the attribute whose value is an inline style.
@@ -47,7 +45,7 @@ type cssRawRules struct {
 	StylesSpecURL   []string         `json:"styles_spec_url"`
 	CSS             []cssRawDocSpec  `json:"css"`
 	DeclarationList []cssRawDeclList `json:"declaration_list"`
-	Tags            []cssRawTag      `json:"tags"`
+	Tags            []rawTag         `json:"tags"`
 }
 
 // cssRawDocSpec is one DocCssSpec: the document-wide CSS rules of an
@@ -92,22 +90,6 @@ type cssRawDecl struct {
 type cssRawDeclList struct {
 	Name        []string     `json:"name"`
 	Declaration []cssRawDecl `json:"declaration"`
-}
-
-// cssRawTag is the part of a TagSpec the CSS checks read.
-type cssRawTag struct {
-	HTMLFormat        []string `json:"html_format"`
-	TagName           []string `json:"tag_name"`
-	SpecName          []string `json:"spec_name"`
-	DescriptiveName   []string `json:"descriptive_name"`
-	EnabledBy         []string `json:"enabled_by"`
-	DisabledBy        []string `json:"disabled_by"`
-	SpecURL           []string `json:"spec_url"`
-	RequiresExtension []string `json:"requires_extension"`
-	ExtensionSpec     []struct {
-		Name []string `json:"name"`
-	} `json:"extension_spec"`
-	Cdata []cssRawCdata `json:"cdata"`
 }
 
 // cssRawCdata is a CdataSpec: what the text of an element must look like.
@@ -231,16 +213,9 @@ type cssDenyRule struct {
 	message string
 }
 
-// cssLoadRules parses the CSS part of the embedded rule data once. The data
-// is part of the binary and tested, so a parse failure is a build defect: it
-// panics.
-var cssLoadRules = sync.OnceValue(func() *cssRuleSet {
-	var raw cssRawRules
-	if err := json.Unmarshal(validatorRulesJSON, &raw); err != nil {
-		panic("amp: embedded validator rules (CSS): " + err.Error())
-	}
-	return cssNewRuleSet(raw)
-})
+// cssLoadRules is the CSS part of the embedded rule data, built by
+// loadRules with the rest from one decoding of the data.
+func cssLoadRules() *cssRuleSet { return loadRules().css }
 
 // cssNewRuleSet resolves raw for AMP4EMAIL: it keeps the doc CSS specs and
 // tag specs whose html_format includes AMP4EMAIL (or is empty, meaning all
@@ -319,7 +294,7 @@ func cssNewURLSpec(specs []cssRawURLSpec) *cssURLSpec {
 }
 
 // cssNewTagSpec resolves the parts of a tag spec the CSS checks read.
-func cssNewTagSpec(t cssRawTag) *cssTagSpec {
+func cssNewTagSpec(t rawTag) *cssTagSpec {
 	ts := &cssTagSpec{
 		upper: first(t.TagName), specName: first(t.SpecName), desc: first(t.DescriptiveName),
 		enabledBy: t.EnabledBy, disabledBy: t.DisabledBy, maxBytes: -1,

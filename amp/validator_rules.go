@@ -68,8 +68,8 @@ func (e ValidationError) String() string {
 // rawRules is the part of the rule data's shape amplive reads. The dump
 // writes every scalar as a one-element array of strings.
 type rawRules struct {
-	Tags      []rawTag `json:"tags"`
-	AttrLists []struct {
+	cssRawRules // the document CSS specs, declaration lists and tags (validate_css.go)
+	AttrLists   []struct {
 		Name  []string  `json:"name"`
 		Attrs []rawAttr `json:"attrs"`
 	} `json:"attr_lists"`
@@ -117,15 +117,7 @@ type rawTag struct {
 		ChildOneof      []string `json:"child_tag_name_oneof"`
 		FirstChildOneof []string `json:"first_child_tag_name_oneof"`
 	} `json:"child_tags"`
-	Cdata []struct {
-		CdataRegex      []string `json:"cdata_regex"`
-		MaxBytes        []string `json:"max_bytes"`
-		DisallowedRegex []struct {
-			Regex        []string `json:"regex"`
-			ErrorMessage []string `json:"error_message"`
-		} `json:"disallowed_cdata_regex"`
-		CSSSpec []json.RawMessage `json:"css_spec"`
-	} `json:"cdata"`
+	Cdata         []cssRawCdata `json:"cdata"`
 	ExtensionSpec []struct {
 		Name              []string `json:"name"`
 		Version           []string `json:"version"`
@@ -168,6 +160,7 @@ type rules struct {
 	errorFormats map[string]string
 	specificity  map[string]int
 	tags         map[string][]*tagSpec // by upper-case tag name, in rule order
+	css          *cssRuleSet           // what validate_css.go reads
 	allTags      []*tagSpec
 	maxDocBytes  int
 	docSpecURL   string
@@ -180,7 +173,8 @@ var loadRules = sync.OnceValue(func() *rules {
 	if err := json.Unmarshal(validatorRulesJSON, &raw); err != nil {
 		panic("amp: embedded validator rules: " + err.Error())
 	}
-	r := &rules{errorFormats: map[string]string{}, specificity: map[string]int{}, tags: map[string][]*tagSpec{}}
+	r := &rules{errorFormats: map[string]string{}, specificity: map[string]int{}, tags: map[string][]*tagSpec{},
+		css: cssNewRuleSet(raw.cssRawRules)}
 	lists := map[string][]rawAttr{}
 	for _, l := range raw.AttrLists {
 		lists[first(l.Name)] = l.Attrs

@@ -109,7 +109,7 @@ func newTagSpec(t rawTag, lists map[string][]rawAttr) *tagSpec {
 		if re := first(c.CdataRegex); re != "" {
 			ts.cdataRegex = ruleRegexp(`^(?:` + re + `)$`)
 		}
-		for _, d := range c.DisallowedRegex {
+		for _, d := range c.DisallowedCdataRegex {
 			ts.disallowedCdata = append(ts.disallowedCdata, cdataDenial{ruleRegexp(first(d.Regex)), first(d.ErrorMessage)})
 		}
 		ts.hasCSS = ts.hasCSS || len(c.CSSSpec) > 0

@@ -70,21 +70,14 @@ func (f *flags) boolean(s setting) *bool {
 	return f.fs.Bool(s.name, v, fmt.Sprintf("%s (env %s)", s.usage, envName(s.name)))
 }
 
-// parse parses args; extra positional arguments are a usage error.
+// parse parses args, for commands that take no positional argument: one
+// is a usage error.
 func (f *flags) parse(args []string) error {
-	if err := f.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()} // an unknown flag or a bad value: exit 2
+	pos, err := parseArgs(f, args)
+	if err == nil && len(pos) > 0 {
+		err = usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
 	}
-	if len(f.errs) > 0 {
-		return f.errs[0]
-	}
-	if f.fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", f.fs.Arg(0))}
-	}
-	return nil
+	return err
 }
 
 // duration reads a parsed setting as a time.Duration ("250ms", "10s").

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -42,9 +41,8 @@ func (s *Server) handleCampaignPut() gin.HandlerFunc {
 			failField(c, http.StatusUnprocessableEntity, CodeInvalidCampaign, "id", "must be 1–64 characters of A–Z, a–z, 0–9, '_' or '-'")
 			return
 		}
-		raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10))
-		if err != nil {
-			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is over 64 KiB")
+		raw, ok := readBody(c, 64<<10, "the body is over 64 KiB")
+		if !ok {
 			return
 		}
 		var fields map[string]json.RawMessage

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -58,4 +60,21 @@ func (s *Server) notFound() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		fail(c, http.StatusNotFound, CodeNotFound, "no such endpoint")
 	}
+}
+
+// readBody reads the request body, at most limit bytes. When it cannot, it
+// answers 413 payload_too_large with tooBig (the body is over limit) or 400
+// bad_request (the body could not be read) and returns false.
+func readBody(c *gin.Context, limit int64, tooBig string) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	var over *http.MaxBytesError
+	switch {
+	case errors.As(err, &over):
+		fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, tooBig)
+		return nil, false
+	case err != nil:
+		fail(c, http.StatusBadRequest, CodeBadRequest, "the body could not be read")
+		return nil, false
+	}
+	return body, true
 }

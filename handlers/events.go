@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -58,16 +56,9 @@ func (s *Server) handleEvents() gin.HandlerFunc {
 			fail(c, http.StatusServiceUnavailable, CodeWebhooksOff, "event webhooks are not configured (AMPLIVE_WEBHOOK_SECRETS)")
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, content.MaxBatchBytes))
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		body, ok := readBody(c, content.MaxBatchBytes, "the body is over 1 MiB; send smaller batches")
+		if !ok {
 			s.countRejected(1)
-			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is over 1 MiB; send smaller batches")
-			return
-		}
-		if err != nil {
-			s.countRejected(1)
-			fail(c, http.StatusBadRequest, CodeBadRequest, "could not read the body")
 			return
 		}
 		if err := s.webhook.Verify(c.GetHeader(amp.SignatureHeader), body, s.now()); err != nil {

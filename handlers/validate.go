@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -28,14 +26,8 @@ type validateAnswer struct {
 // body: a failing document is a result, not an error.
 func (s *Server) handleValidate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxValidateBytes))
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the document is over 2,000,000 bytes")
-			return
-		case err != nil:
-			fail(c, http.StatusBadRequest, CodeBadRequest, "the body could not be read")
+		body, ok := readBody(c, maxValidateBytes, "the document is over 2,000,000 bytes")
+		if !ok {
 			return
 		}
 		r := amp.Validate(body)

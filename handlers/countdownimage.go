@@ -118,22 +118,13 @@ func (ic *imageCache) ahead(key string, at time.Time, render func() ([]byte, err
 // Other paths pass through to the JSON chain.
 func (s *Server) countdownImage() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		param := c.Param("campaign")
-		dot := strings.LastIndexByte(param, '.')
-		if dot < 0 {
-			c.Next()
-			return
-		}
-		id, kind := param[:dot], strings.ToLower(param[dot+1:])
-		if !imageKinds[kind] {
+		id, kind, ok := imageParam(c.Param("campaign"))
+		if !ok {
 			c.Next() // not an image URL: the JSON answer (a 404 for such an id)
 			return
 		}
 		c.Abort()
-		h := c.Writer.Header()
-		h.Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
-		h.Set("Pragma", "no-cache")
-		h.Set("Expires", "0")
+		setImageNoCache(c.Writer.Header())
 		if kind != "gif" && kind != "png" {
 			kind = "gif"
 			s.neutralImage(c, kind, "not_found")
@@ -182,9 +173,9 @@ func (s *Server) countdownImage() gin.HandlerFunc {
 			return
 		}
 		if hit {
-			h.Set(imageCacheHdr, "hit")
+			c.Header(imageCacheHdr, "hit")
 		} else {
-			h.Set(imageCacheHdr, "miss")
+			c.Header(imageCacheHdr, "miss")
 		}
 		c.Data(http.StatusOK, "image/"+kind, body)
 	}
@@ -215,4 +206,32 @@ func (s *Server) neutralImage(c *gin.Context, kind, reason string) {
 		return
 	}
 	c.Data(http.StatusOK, "image/"+kind, body)
+}
+
+// imageParam splits the campaign parameter of an image URL ("sale.GIF")
+// into the campaign id and the lower-case extension; ok is false when the
+// parameter names no image (imageKinds), so the JSON chain answers it.
+func imageParam(param string) (id, ext string, ok bool) {
+	dot := strings.LastIndexByte(param, '.')
+	if dot < 0 || !imageKinds[strings.ToLower(param[dot+1:])] {
+		return "", "", false
+	}
+	return param[:dot], strings.ToLower(param[dot+1:]), true
+}
+
+// neutralKind is the format of the neutral image for extension ext: PNG for
+// png, else GIF.
+func neutralKind(ext string) string {
+	if ext == "png" {
+		return "png"
+	}
+	return "gif"
+}
+
+// setImageNoCache writes the headers that keep image proxies and mail
+// clients from caching a countdown frame.
+func setImageNoCache(h http.Header) {
+	h.Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
+	h.Set("Pragma", "no-cache")
+	h.Set("Expires", "0")
 }

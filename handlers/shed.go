@@ -137,13 +137,10 @@ func (s *Server) overloaded(c *gin.Context, class shedClass) {
 		return
 	}
 	if class == classLive {
-		if kind, ok := imageKindOf(c.Param("campaign")); ok {
+		if _, ext, ok := imageParam(c.Param("campaign")); ok {
 			c.Abort()
-			h := c.Writer.Header()
-			h.Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
-			h.Set("Pragma", "no-cache")
-			h.Set("Expires", "0")
-			s.neutralImage(c, kind, CodeOverloaded)
+			setImageNoCache(c.Writer.Header())
+			s.neutralImage(c, neutralKind(ext), CodeOverloaded)
 			return
 		}
 	}
@@ -155,18 +152,4 @@ func (s *Server) overloaded(c *gin.Context, class shedClass) {
 		return
 	}
 	fail(c, http.StatusServiceUnavailable, CodeOverloaded, msg)
-}
-
-// imageKindOf is the image kind countdownImage would answer for the
-// campaign parameter param ("gif" or "png"), and whether param names an
-// image at all.
-func imageKindOf(param string) (string, bool) {
-	dot := strings.LastIndexByte(param, '.')
-	if dot < 0 || !imageKinds[strings.ToLower(param[dot+1:])] {
-		return "", false
-	}
-	if strings.EqualFold(param[dot+1:], "png") {
-		return "png", true
-	}
-	return "gif", true
 }

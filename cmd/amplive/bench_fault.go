@@ -671,8 +671,7 @@ func (s *faultSender) post(ctx context.Context, fb *faultBatch) (vegeta.Result, 
 		r.Error = err.Error()
 		return r, ack, false
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(amp.SignatureHeader, s.secrets.Sign(fb.body, time.Now()))
+	req.Header = eventsHeader(s.secrets, fb.body, time.Now())
 	res, err := s.client.Do(req)
 	if err != nil {
 		r.Latency, r.Error = time.Since(r.Timestamp), err.Error()

@@ -446,10 +446,7 @@ func (b *bench) eventTargeter(r *rand.Rand, scenario string) vegeta.Targeter {
 			lines[j] = l
 		}
 		body := joinBatch(lines)
-		*t = vegeta.Target{Method: http.MethodPost, URL: b.server.base + "/v1/events", Body: body, Header: http.Header{
-			"Content-Type":      {"application/json"},
-			amp.SignatureHeader: {secrets.Sign(body, now)},
-		}}
+		*t = vegeta.Target{Method: http.MethodPost, URL: b.server.base + "/v1/events", Body: body, Header: eventsHeader(secrets, body, now)}
 		return nil
 	}
 }

@@ -332,8 +332,7 @@ func (h *httpSender) send(ctx context.Context, lines [][]byte, where []string) (
 		if err != nil {
 			return 0, 0, err
 		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(amp.SignatureHeader, h.secrets.Sign(body, time.Now()))
+		req.Header = eventsHeader(h.secrets, body, time.Now())
 		res, err := h.client.Do(req)
 		if err != nil {
 			last = err
@@ -363,4 +362,10 @@ func (h *httpSender) send(ctx context.Context, lines [][]byte, where []string) (
 		}
 	}
 	return 0, 0, last
+}
+
+// eventsHeader is the header of a POST /v1/events: a JSON body signed with
+// secrets at instant at (Amplive-Signature).
+func eventsHeader(secrets *amp.WebhookSecrets, body []byte, at time.Time) http.Header {
+	return http.Header{"Content-Type": {"application/json"}, amp.SignatureHeader: {secrets.Sign(body, at)}}
 }
